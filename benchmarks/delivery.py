@@ -1,0 +1,197 @@
+"""Delivery benchmark: messages/s into an SMTP sink, and a kill-and-restart run that counts losses.
+
+    python -m benchmarks.delivery                      # 2,000 messages each part
+    python -m benchmarks.delivery --messages 10000     # the full run
+
+Throughput goes into Postfix's smtp-sink when it is on PATH (Debian package postfix), and is
+compared with Postfix's own smtp-source at the same message size, concurrency and connection
+reuse; otherwise into an aiosmtpd sink. The kill run starts a worker process, SIGKILLs it twice
+mid-batch, sweeps the leases and restarts; a counting aiosmtpd sink reports what was lost
+(must be 0) and duplicated (must not exceed what Relay counted as possible duplicates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from relay import migrate
+from relay.db import make_engine, transaction
+from relay.delivery.claim import LEASE, sweep_expired_leases
+from relay.delivery.outbox import enqueue
+from relay.delivery.worker import send_all
+from relay.models import Message, utcnow
+from relay.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = 4096
+CONCURRENCY = 4
+
+
+class CountingSink:
+    def __init__(self):
+        self.ids: Counter = Counter()
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        mid = email.message_from_bytes(envelope.original_content.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")["Message-ID"]
+        with self.lock:
+            self.ids[mid] += 1
+        return "250 2.0.0 Ok: queued as B" + str(sum(self.ids.values()))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _settings(url: str, data_dir: Path, port: int):
+    return load_settings(database_url=url, data_dir=data_dir, secret_key="bench-not-secret", scheduler=False,
+                         smtp={"host": "127.0.0.1", "port": port, "concurrency": CONCURRENCY,
+                               "messages_per_connection": 1000, "domain_rate_per_minute": 1_000_000})
+
+
+def _fresh_db(workdir: Path, name: str):
+    url = f"sqlite:///{workdir / name}.db"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    return url, engine
+
+
+def _enqueue(engine, n: int, size: int) -> int:
+    """n messages of about `size` body bytes to 356 municipal domains; returns the mean MIME size."""
+    line = "Samvær etter omsorgsovertaking, artikkel 8 EMK. Kommunen må vurdere samvær.\r\n"
+    body = (line * (size // len(line) + 1))[:size]
+    total = 0
+    with transaction(engine) as session:
+        for i in range(n):
+            to = f"postmottak@k{i % 356:04d}.kommune.test"
+            mime = (f"From: Relay <relay@relay.test>\r\nTo: {to}\r\nSubject: Relay {i}\r\n"
+                    f"Message-ID: <b{i}@relay.test>\r\nMIME-Version: 1.0\r\n"
+                    f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                    f"{body}\r\n").encode()
+            total += len(mime)
+            enqueue(session=session, purpose_key=f"bench:{i}", kind="alert", to_address=to,
+                    envelope_from="bounces@relay.test", message=mime, subject=f"Relay {i}",
+                    message_id_header=f"<b{i}@relay.test>")
+    return total // max(n, 1)
+
+
+def throughput(n: int, workdir: Path) -> dict:
+    url, engine = _fresh_db(workdir, "throughput")
+    mean = _enqueue(engine, n, SIZE)
+    port = _free_port()
+    sink_bin = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
+    result: dict = {"messages": n, "mean_message_bytes": mean, "concurrency": CONCURRENCY}
+    if sink_bin:
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        sink = subprocess.Popen([sink_bin, *user, f"127.0.0.1:{port}", "256"])
+        time.sleep(0.3)  # let it bind
+        result["sink"] = "postfix smtp-sink"
+    else:
+        handler = CountingSink()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        result["sink"] = "aiosmtpd"
+    try:
+        started = time.perf_counter()
+        report = send_all(engine=engine, settings=_settings(url, workdir / "t", port), worker="bench")
+        seconds = time.perf_counter() - started
+        result.update(relay_seconds=round(seconds, 2), relay_per_second=round(n / seconds, 1), report=str(report))
+        source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
+        if sink_bin and Path(source).exists():
+            started = time.perf_counter()
+            subprocess.run([source, "-d", "-s", str(CONCURRENCY), "-m", str(n), "-l", str(mean),
+                            "-f", "bounces@relay.test", "-t", "postmottak@k0001.kommune.test",
+                            "-M", "relay.test", f"127.0.0.1:{port}"], check=True)
+            seconds = time.perf_counter() - started
+            result.update(smtp_source_per_second=round(n / seconds, 1),
+                          relay_to_smtp_source=round(result["relay_per_second"] * seconds / n, 3))
+    finally:
+        if sink_bin:
+            sink.terminate()
+            sink.wait()
+        else:
+            controller.stop()
+        engine.dispose()
+    return result
+
+
+def kill_and_restart(n: int, workdir: Path, kills: int = 2) -> dict:
+    url, engine = _fresh_db(workdir, "kill")
+    _enqueue(engine, n, 1024)
+    handler = CountingSink()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    stranded = 0
+    try:
+        for k in range(kills):
+            target = n * (k + 1) // (kills + 1)
+            worker = subprocess.Popen([sys.executable, "-m", "benchmarks.delivery", "--worker", url, str(port),
+                                       str(workdir / f"w{k}")], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            while sum(handler.ids.values()) < target and worker.poll() is None:
+                time.sleep(0.005)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            with transaction(engine) as session:
+                stranded += session.scalar(select(func.count()).where(Message.status == "sending"))
+                # Instead of waiting out the 10-minute lease, sweep as if it had passed.
+                sweep_expired_leases(session=session, now=utcnow() + LEASE + timedelta(seconds=1))
+        report = send_all(engine=engine, settings=_settings(url, workdir / "r", port), worker="restarted")
+        with transaction(engine) as session:
+            rows = session.execute(select(Message.message_id_header, Message.status,
+                                          Message.possible_duplicates)).all()
+    finally:
+        controller.stop()
+        engine.dispose()
+    received = dict(handler.ids)
+    return {
+        "messages": n, "kills": kills, "claims_stranded_by_kills": stranded,
+        "lost": sum(1 for mid, _, _ in rows if mid not in received),
+        "not_sent": sum(1 for _, status, _ in rows if status != "sent"),
+        "duplicated": sum(c - 1 for c in received.values()),
+        "counted_possible_duplicates": sum(p for _, _, p in rows),
+        "restart_report": str(report),
+    }
+
+
+def run(messages: int = 2000) -> dict:
+    with tempfile.TemporaryDirectory(prefix="relay-bench-") as tmp:
+        workdir = Path(tmp)
+        return {"throughput": throughput(messages, workdir), "kill_and_restart": kill_and_restart(messages, workdir)}
+
+
+def _worker(url: str, port: str, data_dir: str) -> None:
+    """The process the kill run SIGKILLs."""
+    settings = _settings(url, Path(data_dir), int(port))
+    send_all(engine=make_engine(url), settings=settings, worker=f"bench:{os.getpid()}", batch=100)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--worker", nargs=3, metavar=("URL", "PORT", "DATA_DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(*args.worker)
+    else:
+        print(json.dumps(run(args.messages), indent=2))

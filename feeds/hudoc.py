@@ -1,0 +1,311 @@
+"""HUDOC JSON query API, every instance (SOURCES.md sections 2, 4 and 10): `/app/query/results`.
+
+Reads the envelope {"resultcount": n, "results": [{"columns": {…}}, …]}; every value is a string.
+ECtHR rows become "<ECLI>:<languageisocode>" items with the alias "hudoc:<itemid>" (the only id
+the RSS feed knows), grouped by ECLI across languages. Other instances key on their own id
+column, prefixed by the instance; sectioned reports become one item per document.
+
+fetch pages through date windows (a year, halved while a window holds more than the 10,000 rows
+HUDOC will serve), checks that each window delivered exactly resultcount rows, and fails the run
+when any row falls outside the filter: HUDOC answers a clause it does not understand with a
+default result set and 200 OK ("silent substitution"), which must never be stored as news.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from feeds.hudoc_instances import (
+    BY_ID_COLUMN,
+    Instance,
+    checked_date,
+    instance_for,
+    kind_for,
+    language_code,
+    parse_date,
+    state_codes,
+)
+from feeds.hudoc_rss import Section, esc_group, group_documents
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.text import clean_text
+
+PAGE_SIZE = 500  # the most public collectors ask for; HUDOC's own limit is unknown
+ROW_CAP = 10_000  # start + length beyond this returns an empty page with 200 OK (since Nov 2023)
+RANKING_MODEL = "11111111-0000-0000-0000-000000000000"  # what the portal sends; some queries 404 without it
+OVERLAP_DAYS = 28  # documents appear in HUDOC weeks after their kpdate
+FIRST_DAY = date(1959, 1, 1)  # the Court's first year: a backfill with no cursor starts here
+ECHR_SELECT = ("itemid", "docname", "ecli", "languageisocode", "appno", "respondent", "kpdate", "judgementdate",
+               "importance", "doctype", "doctypebranch", "documentcollectionid2", "article", "violation",
+               "nonviolation", "conclusion", "kpthesaurus", "issue", "separateopinion")
+
+
+def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
+    total, rows = load_envelope(raw)
+    result = ParseResult(total=total)
+    if not rows:
+        return result
+    inst = instance_for(source, id_column=next((c for c in BY_ID_COLUMN if c in rows[0]), None))
+    wanted = set(_values(source.params, "respondent"))
+    sections, seen = [], set()
+    for index, row in enumerate(rows, start=1):
+        if wanted and not wanted & set(state_codes(row.get(inst.state_field))[0]):
+            raise FeedError(f"Row {index} ({_s(row.get(inst.id_column))}) is not against "
+                            f"{', '.join(sorted(wanted))}: HUDOC ignored the filter; nothing is stored.",
+                            retryable=False)
+        if inst.sectioned:
+            section = _section(inst, row)
+            (sections.append(section) if section else result.warnings.append(f"row {index} has no id; skipped"))
+            continue
+        record = _echr(inst, row) if inst.code == "ECHR" else _other(inst, row)
+        if record is None:
+            result.warnings.append(f"row {index} has no {inst.id_column}; skipped")
+        elif record.key in seen:
+            result.warnings.append(f"row {index} repeats {record.key}; the first was kept")
+        else:
+            seen.add(record.key)
+            result.records.append(record)
+    if inst.sectioned:
+        result.records = group_documents(inst, sections)
+    return result
+
+
+def fetch(source: SourceConfig, *, since: date | None, http, today: date | None = None) -> Iterator[Payload]:
+    """One payload per date window, each checked for completeness and for rows outside the filter."""
+    inst = instance_for(source)
+    today = today or date.today()
+    start = _start(source, since)
+    url = source.url or f"https://{inst.host}/app/query/results"
+    newest = parse_date(source.cursor)
+    for year in range(start.year, today.year + 1):
+        lo, hi = max(start, date(year, 1, 1)), min(today, date(year, 12, 31))
+        for total, rows, page_url in _windows(http, url, inst, source, lo, hi):
+            for row in rows:
+                day, ok, _ = checked_date(row.get(inst.date_field), today=today)
+                if day and ok and (newest is None or day > newest):
+                    newest = day
+            body = json.dumps({"resultcount": total, "results": [{"columns": r} for r in rows]},
+                              ensure_ascii=False).encode()
+            yield Payload(body, url=page_url, content_type="application/json",
+                          cursor=newest.isoformat() if newest else None)
+
+
+def load_envelope(raw: bytes) -> tuple[int | None, list[dict]]:
+    """(resultcount, rows) from a response body; FeedError for anything that is not the envelope."""
+    text = raw.lstrip()[:1]
+    if not text:
+        raise FeedError("HUDOC answered with an empty body instead of JSON.")
+    if text == b"<":
+        raise FeedError("HUDOC answered with HTML or XML instead of JSON (an error or challenge page?).")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise FeedError(f"HUDOC's answer is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise FeedError("HUDOC's JSON has no 'results' list; the response shape has changed.", retryable=False)
+    count = data.get("resultcount")
+    try:
+        total = int(count) if count is not None and str(count).strip() != "" else None  # a number or a string
+    except (TypeError, ValueError):
+        raise FeedError(f"HUDOC's resultcount {count!r} is not a number.") from None
+    rows = [r.get("columns", r) if isinstance(r, dict) else {} for r in data["results"]]
+    return total, [r for r in rows if isinstance(r, dict)]
+
+
+def build_query(inst: Instance, params: dict, lo: date | None, hi: date | None) -> str:
+    """The HUDOC query for a source's filters and one date window (SOURCES.md 2.2)."""
+    clauses = [f"contentsitename:{inst.code}"]
+    for field, values in ((inst.state_field, _values(params, "respondent")),
+                          (inst.language_field, _values(params, "languages")),
+                          ("documentcollectionid2", _values(params, "collections")),
+                          ("importance", _values(params, "importance")),
+                          ("appno", _values(params, "appno"))):
+        if values and field:
+            terms = [f'{field}:"{v}"' for v in values]
+            clauses.append(terms[0] if len(terms) == 1 else f"({' OR '.join(terms)})")
+    if params.get("extra"):
+        clauses.append(f"({params['extra']})")
+    if lo:
+        clauses.append(f'{inst.date_field}>="{lo.isoformat()}"')
+    if hi:
+        clauses.append(f'{inst.date_field}<="{hi.isoformat()}"')
+    return " AND ".join(clauses)
+
+
+def check_rows(inst: Instance, params: dict, rows: list[dict], lo: date, hi: date) -> None:
+    """FeedError when any row lies outside the filter: the whole run is refused, nothing stored."""
+    states, languages = set(_values(params, "respondent")), set(_values(params, "languages"))
+    appnos = set(_values(params, "appno"))
+    for row in rows:
+        row_id = _s(row.get(inst.id_column)) or "?"
+        if states and not states & set(state_codes(row.get(inst.state_field))[0]):
+            raise _substituted(f"{row_id} has {inst.state_field} {row.get(inst.state_field)!r}, not "
+                               f"{'/'.join(sorted(states))}")
+        day = parse_date(row.get(inst.date_field))
+        if day is None or not lo <= day <= hi:
+            raise _substituted(f"{row_id} has {inst.date_field} {row.get(inst.date_field)!r}, outside {lo}..{hi}")
+        if languages and inst.language_field and _s(row.get(inst.language_field)).upper() not in languages:
+            raise _substituted(f"{row_id} is in {row.get(inst.language_field)!r}, not {'/'.join(sorted(languages))}")
+        if appnos and not appnos & set(_split(row.get("appno"))):
+            raise _substituted(f"{row_id} has appno {row.get('appno')!r}, not {'/'.join(sorted(appnos))}")
+
+
+def _windows(http, url: str, inst: Instance, source: SourceConfig, lo: date, hi: date):
+    """(resultcount, rows, url) for each window small enough for HUDOC to serve whole."""
+    total, rows, page_url = _page(http, url, inst, source, lo, hi, 0)
+    if total > ROW_CAP:
+        if lo >= hi:
+            raise FeedError(f"HUDOC reports {total} rows for the single day {lo}; it serves {ROW_CAP} at most.")
+        middle = lo + (hi - lo) // 2
+        yield from _windows(http, url, inst, source, lo, middle)
+        yield from _windows(http, url, inst, source, middle + timedelta(days=1), hi)
+        return
+    while len(rows) < total:
+        _, more, _ = _page(http, url, inst, source, lo, hi, len(rows))
+        if not more:
+            break
+        rows.extend(more)
+    if len(rows) != total:
+        raise FeedError(f"HUDOC window {lo}..{hi}: received {len(rows)} rows but resultcount is {total}; "
+                        "the run is incomplete and nothing is stored.")
+    check_rows(inst, source.params, rows, lo, hi)
+    if rows:
+        yield total, rows, page_url
+
+
+def _page(http, url: str, inst: Instance, source: SourceConfig, lo: date, hi: date, start: int):
+    params = {"query": build_query(inst, source.params, lo, hi), "select": ",".join(_select(inst)),
+              "sort": f"{inst.id_column} Ascending", "start": start,
+              "length": max(1, min(PAGE_SIZE, ROW_CAP - start)), "rankingModelId": RANKING_MODEL}
+    # Only the source's own headers: a browser-like User-Agent and Referer when its config says so.
+    response = http.get(url, params=params, headers=source.headers or None, expect="json")
+    total, rows = load_envelope(response.body)
+    if total is None:
+        raise FeedError("HUDOC's answer has no resultcount, so the window cannot be checked.")
+    return total, rows, response.url
+
+
+def _echr(inst: Instance, row: dict) -> Record | None:
+    itemid = _s(row.get("itemid"))
+    if not itemid:
+        return None
+    ecli, language_raw, warnings = _s(row.get("ecli")).upper(), _s(row.get("languageisocode")).upper(), []
+    alias = f"hudoc:{itemid}"
+    key = f"{ecli}:{language_raw}" if ecli and language_raw else alias
+    if key == alias:
+        warnings.append("no ECLI or language: keyed on the itemid")
+    date_raw = _s(row.get("kpdate")) or _s(row.get("judgementdate")) or None
+    day, plausible, date_warnings = checked_date(date_raw)
+    other = parse_date(row.get("judgementdate"))
+    if day and other and other != day:
+        warnings.append(f"kpdate {row.get('kpdate')!r} and judgementdate {row.get('judgementdate')!r} disagree")
+    title = clean_text(row.get("docname"))
+    if not title:
+        title = itemid
+        warnings.append("empty docname; the itemid stands in")
+    meta = {c: _s(row.get(c)) for c in inst.meta_columns}
+    meta.update(ecli=ecli or None, kpthesaurus=_split(row.get("kpthesaurus")), appno=_split(row.get("appno")))
+    return Record(
+        key=key, kind=_echr_kind(row), title=title, url=inst.item_url(itemid), date=day, date_raw=date_raw,
+        date_plausible=plausible, body="ECHR", states=state_codes(row.get("respondent"))[0],
+        language=language_code(language_raw), text=clean_text(row.get("conclusion")),
+        aliases=(alias,) if key != alias else (), group_key=ecli or None,
+        key_case=_s(row.get("importance")) == "1" or _s(row.get("doctypebranch")).upper() == "GRANDCHAMBER",
+        meta=meta, warnings=(*date_warnings, *warnings),
+    )
+
+
+def _echr_kind(row: dict) -> str:
+    doctype = _s(row.get("doctype")).upper()
+    collections = _s(row.get("documentcollectionid2")).upper().split(";")
+    if doctype == "CLIN" or "CLIN" in collections:
+        return "legal-summary"
+    if doctype in ("HECOMOLD", "HFCOMOLD"):
+        return "commission-report"
+    if "COM" in doctype or "COMMUNICATEDCASES" in collections:
+        return "communicated"
+    if doctype == "PR":
+        return "press-release"
+    if "JUD" in doctype or "JUDGMENTS" in collections:
+        return "judgment"
+    if "DEC" in doctype or "DECISIONS" in collections:
+        return "decision"
+    return "document"
+
+
+def _other(inst: Instance, row: dict) -> Record | None:
+    item_id = _s(row.get(inst.id_column))
+    if not item_id:
+        return None
+    title = next((t for t in (clean_text(row.get(f)) for f in inst.title_fields) if t), "")
+    warnings = [] if title else ["empty title; the id stands in"]
+    date_raw = _s(row.get(inst.date_field)) or None
+    day, plausible, date_warnings = checked_date(date_raw)
+    states, unknown = state_codes(row.get(inst.state_field))
+    meta = {c: _s(row.get(c)) for c in inst.meta_columns if c in row} | {inst.id_column: item_id}
+    if unknown:
+        meta["state_names"] = unknown
+    group = None
+    if inst.code == "EXEC":
+        meta["execappno"] = _split(row.get("execappno"))
+    elif inst.code == "ESC":
+        group, meta["complaints"] = esc_group(item_id, title)
+    type_text = _s(row.get(inst.type_field)) if inst.type_field else ""
+    return Record(
+        key=f"{inst.prefix}:{item_id}", kind=kind_for(inst, type_text, title), title=title or item_id,
+        url=inst.item_url(item_id), date=day, date_raw=date_raw, date_plausible=plausible, body=inst.code,
+        states=states, language=language_code(row.get(inst.language_field)), text=clean_text(row.get("contentbody")),
+        group_key=group, key_case=_s(row.get(f"{inst.prefix}importance")) == "1", meta=meta,
+        warnings=(*date_warnings, *warnings),
+    )
+
+
+def _section(inst: Instance, row: dict) -> Section | None:
+    section_id = _s(row.get(inst.id_column))
+    if not section_id:
+        return None
+    meta = {c: _s(row.get(c)) for c in inst.meta_columns if c in row}
+    return Section(section_id, clean_text(row.get(inst.section_title_field)),
+                   next((t for t in (clean_text(row.get(f)) for f in inst.title_fields) if t), ""),
+                   _s(row.get(inst.date_field)) or None, kind_text=_s(row.get(inst.type_field)),
+                   states=state_codes(row.get(inst.state_field))[0],
+                   language=language_code(row.get(inst.language_field)), meta=meta)
+
+
+def _select(inst: Instance) -> tuple[str, ...]:
+    if inst.code == "ECHR":
+        return ECHR_SELECT
+    extra = ("contentbody", "execappno") if inst.code in ("ESC", "EXEC") else ()
+    columns = (inst.id_column, inst.date_field, inst.state_field, inst.language_field, inst.type_field,
+               inst.section_title_field, *inst.title_fields, *inst.meta_columns, *extra)
+    return tuple(dict.fromkeys(c for c in columns if c))
+
+
+def _start(source: SourceConfig, since: date | None) -> date:
+    if since:
+        return since
+    cursor = parse_date(source.cursor)
+    if cursor:
+        return cursor - timedelta(days=int(source.params.get("overlap_days", OVERLAP_DAYS)))
+    return parse_date(str(source.params.get("from") or "")) or FIRST_DAY
+
+
+def _substituted(detail: str) -> FeedError:
+    return FeedError(f"HUDOC returned rows outside the filter ({detail}): silent substitution; "
+                     "the run is refused and nothing is stored.", retryable=False)
+
+
+def _values(params: dict, name: str) -> list[str]:
+    value = params.get(name)
+    values = [value] if isinstance(value, str | int) else list(value or [])
+    return [str(v).strip().strip('"').upper() for v in values if str(v).strip()]
+
+
+def _split(value) -> list[str]:
+    return [p.strip() for p in _s(value).split(";") if p.strip()]
+
+
+def _s(value) -> str:
+    text = "" if value is None else str(value).strip()
+    return "" if text.upper() == "NULL" else text  # HUDOC writes the string NULL for nothing

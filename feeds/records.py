@@ -1,0 +1,82 @@
+"""The contract between collectors and the rest of Relay.
+
+A collector module exposes
+    fetch(source: SourceConfig, *, since: date | None, http: relay.http.HttpClient) -> Iterator[Payload]
+    parse(raw: bytes, *, source: SourceConfig) -> ParseResult      (pure: no network, no database)
+It knows nothing about the database; relay.collect stores what parse returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class FeedError(Exception):
+    """The whole payload is unusable (not XML, a default result set, an HTML error page …).
+
+    The runner records the message on the source and stores nothing from this run.
+    retryable=False marks faults that retrying will not cure (a filter the API ignores).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """What a collector needs to know about its source; built from config/sources.toml or the source row."""
+
+    key: str
+    kind: str
+    name: str = ""
+    url: str = ""
+    params: dict = field(default_factory=dict)  # kind-specific: instance, query filters, countries …
+    headers: dict = field(default_factory=dict)  # per-source header overrides (User-Agent, Referer)
+    etag: str | None = None
+    last_modified: str | None = None
+    cursor: str | None = None  # collector-defined position, e.g. the newest date seen
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One response body as fetched, with what the runner must keep for conditional GET."""
+
+    body: bytes
+    url: str = ""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # a 304: nothing new, and a success
+    cursor: str | None = None  # new position to store on the source after a successful run
+
+
+@dataclass(frozen=True)
+class Record:
+    """One normalised item. Text fields are plain text: markup from the source is already stripped."""
+
+    key: str  # stable item key: ECLI+language, UN symbol, UHRI AnnotationId, feed guid …
+    kind: str  # judgment, decision, concluding-observations, list-of-issues, views, recommendation, report, news
+    title: str
+    url: str | None = None  # https link to the human page
+    date: date | None = None  # None when missing or implausible (date_raw keeps what the source said)
+    date_raw: str | None = None
+    date_plausible: bool = True
+    body: str | None = None  # issuing body: ECHR, ESC, EXEC, CPT, ECRI, GRETA, GREVIO, FCNM, ECRML, GRECO, COMMHR, CRC …
+    states: tuple[str, ...] = ()  # ISO 3166 alpha-3
+    language: str | None = None  # ISO 639-1 where known (en, fr, nb, nn …)
+    text: str = ""  # description, excerpt or paragraph text
+    aliases: tuple[str, ...] = ()  # other keys the same item is known by (HUDOC itemid …)
+    group_key: str | None = None  # ECLI for language versions, DocumentId/symbol for paragraphs
+    parent_key: str | None = None  # a paragraph's document item key
+    key_case: bool = False  # importance 1 or Grand Chamber
+    meta: dict = field(default_factory=dict)  # source fields the tagger reads (article, kpthesaurus, themes …)
+    warnings: tuple[str, ...] = ()  # item-level problems recorded with the item (bad date, bad encoding …)
+
+
+@dataclass
+class ParseResult:
+    records: list[Record] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # source-level, non-fatal (bozo feed, skipped entries)
+    total: int | None = None  # what the source says it holds (resultcount, MARC total comment)

@@ -1,0 +1,252 @@
+"""OHCHR Universal Human Rights Index: the bulk export, streamed (SOURCES.md section 6).
+
+The export is one JSON array of ~270,000 paragraphs (~400 MB). It is never held in memory:
+ijson yields one record at a time and only the configured countries' records are kept. Each
+paragraph is one item ("uhri:" + AnnotationId), grouped by DocumentId and parented to the
+UN Digital Library item of its document ("un:" + Symbol), so the two sources meet.
+
+fetch needs HttpClient.stream_to_file (see stream_to_file below), because get() returns the body
+as bytes. It streams the download to a temporary file in the data folder, filters it there, and
+hands the runner a small JSON array of only the kept, new records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+import ijson
+
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.text import clean_text
+from feeds.undl import COUNTRY_CODES, checked_date
+
+EXPORT_URL = "https://dataex.ohchr.org/uhri/export-results/export-full-en.json"
+# OHCHR's page for one document of the index [reported: public UHRI tooling uses this template].
+DOCUMENT_URL = "https://uhri.ohchr.org/en/document/{document_id}"
+MAX_EXPORT_BYTES = 1_500_000_000  # the export is ~400 MB and growing; past this something is wrong
+DEFAULT_COUNTRIES = ("Norway",)
+# Paragraph numbers are glued to the text ("4.The Committee"); UPR ones are dotted ("128.1 Ratify").
+# At most three digits per part, so a text that opens with a year is left alone.
+_PARA = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})*)(?:\.\s*|\s+)(?=\S)")
+_SLASH = re.compile(r"\s*/\s*")
+
+
+def normalise_label(label: str) -> str:
+    """One spelling per label: UHRI vintages differ in the spaces around "/".
+
+    "Minorities / racial, …" and "Minorities/ racial, …" both become "Minorities/racial, …".
+    The tagger must look labels up through this same function.
+    """
+    return _SLASH.sub("/", " ".join(str(label).split()))
+
+
+def strip_dash(value) -> str:
+    """ "- CRC" → "CRC": the export prefixes treaty-body values with a list dash."""
+    return " ".join(str(value or "").split()).removeprefix("- ").strip()
+
+
+def iter_raw(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,
+             since: datetime | date | str | None = None) -> Iterator[dict]:
+    """The export's records for the given countries, newer than `since`, one at a time, as sent.
+
+    since: a PublicationDateOnUhri value (a cursor; strictly newer records pass) or a date
+    (records entered on or after it). A record whose entry date cannot be read passes, because
+    dropping it would lose it for good.
+    """
+    wanted = {c.casefold() for c in countries}
+    limit, strict = _since(since)
+    head = stream.read(1)
+    while head and head.isspace():
+        head = stream.read(1)
+    if head == b"\xef":  # a UTF-8 byte-order mark
+        stream.read(2)
+        head = stream.read(1)
+    if head != b"[":
+        shown = head.decode("latin-1") if head else "nothing"
+        raise FeedError(f"The UHRI export does not start with a JSON array (it starts with {shown!r}).")
+    try:
+        for raw in ijson.items(_Prefixed(head, stream), "item", use_float=True):
+            if not isinstance(raw, dict) or not wanted & {str(c).casefold() for c in raw.get("Countries") or ()}:
+                continue
+            if limit is not None:
+                entered = _timestamp(raw.get("PublicationDateOnUhri"))
+                if entered is not None and (entered <= limit if strict else entered < limit):
+                    continue
+            yield raw
+    except ijson.JSONError as exc:
+        raise FeedError(f"The UHRI export is not complete JSON (truncated download?): {exc}") from exc
+
+
+def iter_records(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,
+                 since: datetime | date | str | None = None) -> Iterator[Record]:
+    for raw in iter_raw(stream, countries=countries, since=since):
+        if raw.get("AnnotationId"):
+            yield to_record(raw)
+
+
+def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
+    """Records for the source's countries; the "new since" cut is fetch's, so a file parses whole."""
+    if not raw.strip():
+        raise FeedError("The UHRI export is empty.")
+    return _collect(BytesIO(raw), source)
+
+
+def parse_file(path: str | os.PathLike, *, source: SourceConfig) -> ParseResult:
+    """parse() for a downloaded export on disk, read as a stream."""
+    with open(path, "rb") as handle:
+        return _collect(handle, source)
+
+
+def fetch(source: SourceConfig, *, since: date | None, http) -> Iterator[Payload]:
+    """Download the export to a temporary file, keep the new records of the configured countries.
+
+    Requires `http.stream_to_file(url, path, *, headers=None, etag=None, last_modified=None,
+    max_bytes=None) -> Response`: the client's limits, politeness and retries, but the body
+    written to `path` as it arrives (Response.body empty). Not yet in relay.http.HttpClient.
+    """
+    if not hasattr(http, "stream_to_file"):
+        raise FeedError("The HTTP client cannot stream a download to a file (stream_to_file), "
+                        "which the 400 MB UHRI export needs.", retryable=False)
+    folder = Path(source.params.get("download_dir") or Path(os.environ.get("RELAY_DATA_DIR", "data")) / "downloads")
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="uhri-", suffix=".json", dir=folder)
+    os.close(handle)
+    kept, newest = [], source.cursor
+    try:  # the temporary file is gone before anything is yielded, whatever happens
+        response = http.stream_to_file(source.url or EXPORT_URL, name, headers=source.headers or None,
+                                       etag=source.etag, last_modified=source.last_modified,
+                                       max_bytes=source.params.get("max_bytes", MAX_EXPORT_BYTES))
+        if not response.not_modified:
+            with open(name, "rb") as stream:
+                for raw in iter_raw(stream, countries=_countries(source), since=_start(source, since)):
+                    kept.append(raw)
+                    newest = _newer(newest, raw.get("PublicationDateOnUhri"))
+    finally:
+        os.unlink(name)
+    if response.not_modified:
+        yield Payload(b"", url=response.url, not_modified=True, etag=response.etag,
+                      last_modified=response.last_modified)
+        return
+    body = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode()
+    yield Payload(body, url=response.url, content_type="application/json", etag=response.etag,
+                  last_modified=response.last_modified, cursor=newest)
+
+
+def to_record(raw: dict) -> Record:
+    annotation = strip_dash(raw.get("AnnotationType"))
+    body = strip_dash(raw.get("Body"))
+    if body.casefold() in ("upr", "universal periodic review"):
+        body = "UPR"
+    paragraph, text = split_paragraph(clean_text(raw.get("Text") or ""))
+    symbol = " ".join(str(raw.get("Symbol") or "").split())
+    document_id = str(raw.get("DocumentId") or "").strip()
+    date_raw = raw.get("PublicationDate") or None
+    published = _timestamp(date_raw)
+    day, plausible, warnings = checked_date(published.date() if published else None, date_raw)
+    countries = [str(c) for c in raw.get("Countries") or ()]
+    where = f"{symbol} para. {paragraph}" if paragraph else (symbol or "UHRI paragraph")
+    return Record(
+        key=f"uhri:{raw['AnnotationId']}",
+        kind="recommendation" if "recommend" in annotation.casefold() else "observation",
+        title=f"{where}: {_excerpt(text)}" if text else where,
+        url=DOCUMENT_URL.format(document_id=document_id) if document_id else None,
+        date=day, date_raw=date_raw, date_plausible=plausible,
+        body=body or None,
+        states=tuple(sorted({COUNTRY_CODES[c.casefold()] for c in countries if c.casefold() in COUNTRY_CODES})),
+        language="en", text=text,
+        aliases=(f"symbol-para:{symbol}#{paragraph}",) if symbol and paragraph else (),
+        group_key=document_id or None,
+        parent_key=f"un:{symbol.upper()}" if symbol else None,
+        meta={
+            "themes": [normalise_label(t) for t in raw.get("Themes") or ()],
+            "affected_persons": [normalise_label(p) for p in raw.get("AffectedPersons") or ()],
+            "sdgs": [str(s).split(" - ", 1)[0].strip() for s in raw.get("Sdgs") or ()],
+            "symbol": symbol or None, "paragraph": paragraph, "annotation_type": annotation or None,
+            "publication_date": date_raw, "publication_date_on_uhri": raw.get("PublicationDateOnUhri"),
+            "countries": countries, "regions": list(raw.get("Regions") or ()),
+            "upr_cycle": raw.get("UprCycle"), "upr_recommending_states": list(raw.get("UprRecommendingCountry") or ()),
+        },
+        warnings=tuple(warnings) + (() if paragraph else ("no paragraph number at the start of the text",)),
+    )
+
+
+def split_paragraph(text: str) -> tuple[str | None, str]:
+    """("4", "The Committee …") from "4.The Committee …"; (None, text) when no number leads."""
+    match = _PARA.match(text)
+    if not match:
+        return None, text.strip()
+    return match.group(1), text[match.end():].strip()
+
+
+class _Prefixed:
+    """The stream with the byte already read for the format check put back in front."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self._head, self._stream = head, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes with read(0) to tell bytes from str
+            return b""
+        head, self._head = self._head, b""
+        return head + self._stream.read(size if size < 0 else max(size - len(head), 0))
+
+
+def _collect(stream: BinaryIO, source: SourceConfig) -> ParseResult:
+    result = ParseResult()
+    for raw in iter_raw(stream, countries=_countries(source)):
+        if not raw.get("AnnotationId"):
+            result.warnings.append(f"a record of {raw.get('Symbol') or 'an unknown document'} has no AnnotationId")
+            continue
+        result.records.append(to_record(raw))
+    return result
+
+
+def _start(source: SourceConfig, since: date | None):
+    # An explicit `since` (relay collect --since) is a backfill and wins over the stored cursor.
+    return since if since is not None else source.cursor
+
+
+def _countries(source: SourceConfig) -> tuple[str, ...]:
+    return tuple(source.params.get("countries") or DEFAULT_COUNTRIES)
+
+
+def _since(since) -> tuple[datetime | None, bool]:
+    if since is None or since == "":
+        return None, False
+    if isinstance(since, datetime):
+        return since.replace(tzinfo=None), True
+    if isinstance(since, date):
+        return datetime(since.year, since.month, since.day), False
+    parsed = _timestamp(since)
+    if parsed is None:
+        raise FeedError(f"The stored UHRI cursor {since!r} is not a timestamp.", retryable=False)
+    return parsed, True
+
+
+def _timestamp(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)).replace(tzinfo=None) if value else None
+    except ValueError:
+        return None
+
+
+def _newer(current: str | None, candidate) -> str | None:
+    if not candidate or _timestamp(candidate) is None:
+        return current
+    if current is None or _timestamp(current) is None or _timestamp(candidate) > _timestamp(current):
+        return str(candidate)
+    return current
+
+
+def _excerpt(text: str, limit: int = 100) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

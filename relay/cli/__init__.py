@@ -1,0 +1,26 @@
+"""`relay`: thin verbs over the same functions the web uses. Every verb has --help."""
+
+from __future__ import annotations
+
+import click
+
+from relay import __version__
+from relay.cli import bounces, collect, digest, send, serve, setup, users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="relay")
+def cli() -> None:
+    """Relay carries new human-rights material from the international bodies to Norway's
+    municipalities, and proves that it arrived."""
+
+
+for command in (
+    setup.init, setup.check_cmd, serve.run, serve.web, collect.collect, collect.sources, digest.digest, users.user,
+    bounces.bounces, send.send_cmd, send.worker_cmd, send.outbox_cmd,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="relay")

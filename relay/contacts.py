@@ -1,0 +1,221 @@
+"""Municipal contacts and their subscriptions: sign-up with double opt-in, additions by the governor
+(one at a time or by CSV), fallback addresses, preferences, unsubscribing, and coverage gaps."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from relay import audit
+from relay.models import FREQUENCIES, Contact, Organisation, ReceiptEvent, Subscription, utcnow
+from relay.store.upsert import insert_ignore
+
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+class ContactError(Exception):
+    """A problem with what was submitted; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, *, field: str = "email"):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise ContactError("invalid_email")
+    local, domain = email.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def allowed_domains(municipality: Organisation) -> list[str]:
+    return [d.strip().lower() for d in (municipality.mail_domains or "").split() if d.strip()]
+
+
+def check_domain(municipality: Organisation, email: str) -> None:
+    """Self sign-up only from the municipality's own mail domains (subdomains included)."""
+    domains = allowed_domains(municipality)
+    if not domains:
+        raise ContactError("signup_closed", field="municipality")
+    domain = email.rsplit("@", 1)[1].lower()
+    if not any(domain == d or domain.endswith("." + d) for d in domains):
+        raise ContactError("wrong_domain")
+
+
+def _validate_choices(sectors: list[str], frequency: str, known_sectors: set[str]) -> None:
+    if not sectors:
+        raise ContactError("no_sectors", field="sectors")
+    unknown = [s for s in sectors if s not in known_sectors]
+    if unknown:
+        raise ContactError("unknown_sector", field="sectors")
+    if frequency not in FREQUENCIES:
+        raise ContactError("invalid_frequency", field="frequency")
+
+
+def save_contact(*, session: Session, municipality: Organisation, email: str, name: str, sectors: list[str],
+                 frequency: str, known_sectors: set[str], status: str, language: str | None = None,
+                 actor="system") -> Contact:
+    """Create the contact or, when it exists, add the sectors; never a second row for one address."""
+    email = normalise_email(email)
+    _validate_choices(sectors, frequency, known_sectors)
+    contact = session.scalars(select(Contact).where(Contact.email == email,
+                                                    Contact.municipality_id == municipality.id)).first()
+    now = utcnow()
+    if contact is None:
+        contact = Contact(email=email, name=name.strip(), municipality_id=municipality.id, status=status,
+                          language=language if language in ("nb", "nn", "en") else None, created_at=now,
+                          confirmed_at=now if status == "active" else None)
+        session.add(contact)
+        session.flush()
+    elif contact.status in ("unsubscribed", "erased") or (contact.status == "pending" and status == "active"):
+        contact.status = status
+    for sector in sectors:
+        _set_subscription(session, contact, sector, frequency, now)
+    audit.record(session=session, actor=actor, action="contact.save", entity="contact", entity_id=contact.id,
+                 office_id=municipality.office_id, after={"sectors": sectors, "frequency": frequency, "status": status})
+    return contact
+
+
+def _set_subscription(session, contact: Contact, sector: str, frequency: str, now) -> None:
+    sub = session.scalars(select(Subscription).where(Subscription.contact_id == contact.id,
+                                                     Subscription.sector == sector)).first()
+    if sub is None:
+        session.add(Subscription(contact_id=contact.id, sector=sector, frequency=frequency, created_at=now))
+    else:
+        if not sub.active:
+            sub.active, sub.created_at, sub.ended_at = True, now, None
+        sub.frequency = frequency
+    session.flush()
+
+
+def confirm_contact(*, session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.status == "erased":
+        raise ContactError("gone")
+    if contact.status == "pending":
+        contact.status, contact.confirmed_at = "active", utcnow()
+    return contact
+
+
+def set_fallback(*, session: Session, municipality: Organisation, email: str, actor) -> Contact:
+    """The municipality's postmottak: receives alerts for sectors nobody there follows."""
+    email = normalise_email(email)
+    before = municipality.fallback_email
+    municipality.fallback_email = email
+    contact = session.scalars(select(Contact).where(Contact.municipality_id == municipality.id,
+                                                    Contact.kind == "fallback")).first()
+    if contact is None:
+        contact = Contact(email=email, name="Postmottak", municipality_id=municipality.id, kind="fallback",
+                          status="active", created_at=utcnow(), confirmed_at=utcnow())
+        session.add(contact)
+    contact.email, contact.status = email, "active"
+    session.flush()
+    audit.record(session=session, actor=actor, action="municipality.fallback", entity="organisation",
+                 entity_id=municipality.id, office_id=municipality.office_id,
+                 before={"fallback_email": before}, after={"fallback_email": email})
+    return contact
+
+
+def update_preferences(*, session: Session, contact: Contact, choices: dict[str, str | None],
+                       language: str | None, known_sectors: set[str]) -> None:
+    """choices: sector → frequency, or None to stop that sector."""
+    now = utcnow()
+    for sector, frequency in choices.items():
+        if sector not in known_sectors:
+            raise ContactError("unknown_sector", field="sectors")
+        if frequency is None:
+            _end(session, contact, [sector], now)
+        elif frequency in FREQUENCIES:
+            _set_subscription(session, contact, sector, frequency, now)
+        else:
+            raise ContactError("invalid_frequency", field=f"freq-{sector}")
+    if language in ("nb", "nn", "en"):
+        contact.language = language
+    if contact.status == "unsubscribed" and any(f for f in choices.values()):
+        contact.status = "active"
+
+
+def unsubscribe(*, session: Session, contact_id: int, sectors: list[str] | None, channel: str, token: str) -> bool:
+    """End the named sectors (None: everything). Repeats are one event. Returns whether it was new."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise ContactError("gone")
+    now = utcnow()
+    scope = "all" if sectors is None else ",".join(sorted(sectors))
+    _end(session, contact, sectors, now)
+    if sectors is None or not any(s.active for s in contact.subscriptions):
+        contact.status, contact.unsubscribed_at = "unsubscribed", now
+    token_hash = hashlib.sha256(token.encode()).hexdigest()[:24]
+    return insert_ignore(session, ReceiptEvent, {
+        "dedupe_key": f"unsubscribed:{contact_id}:{scope}:{token_hash}", "kind": "unsubscribed", "occurred_at": now,
+        "contact_id": contact_id, "municipality_id": contact.municipality_id,
+        "evidence": {"scope": scope, "channel": channel},
+    }, ["dedupe_key"])
+
+
+def _end(session, contact: Contact, sectors: list[str] | None, now) -> None:
+    for sub in contact.subscriptions:
+        if sub.active and (sectors is None or sub.sector in sectors):
+            sub.active, sub.ended_at = False, now
+    session.flush()
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, value, reason)
+
+
+def import_csv(*, session: Session, office_id: int | None, text: str, known_sectors: set[str], actor,
+               profile: str = "no") -> ImportReport:
+    """Columns: kommunenummer;e-post;navn;sektorer (space-separated ids);frekvens. Header optional.
+
+    Each row stands alone: a bad row is reported with its line number and changes nothing else.
+    """
+    report = ImportReport()
+    dialect = csv.Sniffer().sniff(text[:2000], delimiters=";,\t") if text.strip() else csv.excel
+    for line, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        if not row or (line == 1 and not row[0].strip().isdigit()):
+            continue
+        cells = [c.strip() for c in row] + [""] * 5
+        code, email, name, sectors, frequency = cells[:5]
+        muni = session.scalars(select(Organisation).where(
+            Organisation.profile == profile, Organisation.code == code.zfill(4),
+            Organisation.kind.in_(["municipality", "kommun"]))).first()
+        if muni is None or (office_id is not None and muni.office_id != office_id):
+            report.errors.append((line, code, "unknown_municipality"))
+            continue
+        try:
+            with session.begin_nested():
+                save_contact(session=session, municipality=muni, email=email, name=name, sectors=sectors.split(),
+                             frequency=frequency or "weekly", known_sectors=known_sectors, status="active",
+                             actor=actor)
+            report.added += 1
+        except ContactError as exc:
+            report.errors.append((line, email or code, str(exc)))
+    return report
+
+
+def coverage_gaps(*, session: Session, office_id: int | None, sectors: list[str]) -> list[tuple[Organisation, list[str]]]:
+    """Every municipality with the sectors in which it has no active subscriber (fallbacks do not count)."""
+    query = select(Organisation).where(Organisation.kind.in_(["municipality", "kommun"])).order_by(Organisation.code)
+    if office_id is not None:
+        query = query.where(Organisation.office_id == office_id)
+    rows = session.execute(
+        select(Contact.municipality_id, Subscription.sector).join(Subscription, Subscription.contact_id == Contact.id)
+        .where(Contact.status == "active", Contact.kind != "fallback", Subscription.active.is_(True))
+    )
+    covered = {(municipality_id, sector) for municipality_id, sector in rows}
+    gaps = []
+    for muni in session.scalars(query):
+        missing = [s for s in sectors if (muni.id, s) not in covered]
+        if missing:
+            gaps.append((muni, missing))
+    return gaps

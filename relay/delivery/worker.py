@@ -1,0 +1,108 @@
+"""The sender's entry points: one step (`handle_one`), a drain (`send_all`), and a loop (`run_worker`).
+
+The same functions serve the scheduler inside `relay run`, the `relay send` / `relay worker`
+commands and the tests (STYLE C5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from relay.db import transaction
+from relay.delivery.batch import SendReport, send_due
+from relay.delivery.claim import sweep_expired_leases
+from relay.delivery.ratelimit import DomainLimiter
+from relay.models import utcnow
+
+__all__ = ["SendReport", "send_due", "send_all", "handle_one", "run_worker", "worker_name"]
+
+log = logging.getLogger("relay.delivery")
+SWEEP_EVERY = 300.0  # seconds; a worker running alone (no scheduler) still recovers dead claims
+
+
+def worker_name(prefix: str = "worker") -> str:
+    """Unique per process: ownership checks compare claimed_by, so two workers must never share one."""
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
+
+
+async def handle_one(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
+                     limiter: DomainLimiter | None = None, stop=None) -> bool:
+    """One batch. True: something was claimed, go again at once; False: idle, sleep."""
+    report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
+                            limiter=limiter, stop=stop)
+    return report.claimed > 0 and not report.auth_failed
+
+
+async def drain(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
+                limiter: DomainLimiter | None = None, stop=None) -> SendReport:
+    """Batches until nothing is due now. Retries and pushed-back messages are due later, so it ends."""
+    total = SendReport()
+    while not (stop is not None and stop.is_set()):
+        report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
+                                limiter=limiter, stop=stop)
+        total.merge(report)
+        if report.claimed == 0 or report.auth_failed:
+            break
+    return total
+
+
+def send_all(*, engine, settings, worker: str = "cli", batch: int = 100, now: datetime | None = None,
+             limiter: DomainLimiter | None = None) -> SendReport:
+    """Synchronous drain for the scheduler and the CLI; safe to call from inside a running event loop."""
+    coroutine = drain(engine=engine, settings=settings, worker=worker, batch=batch, now=now, limiter=limiter)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event, worker: str | None = None,
+                     batch: int = 100, idle_seconds: float = 5.0) -> SendReport:
+    """Send until `stop` is set. The batch in hand finishes its current messages and gives back the rest."""
+    worker = worker or worker_name()
+    limiter = DomainLimiter(settings.smtp.domain_rate_per_minute)
+    total = SendReport()
+    last_sweep: datetime | None = None
+    log.info("worker started", extra={"worker": worker})
+    while not stop.is_set():
+        now = utcnow()
+        if last_sweep is None or (now - last_sweep).total_seconds() >= SWEEP_EVERY:
+            swept = await asyncio.to_thread(_sweep, engine, now)
+            if swept:
+                log.warning("leases expired", extra={"worker": worker, "count": swept})
+            last_sweep = now
+        report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, limiter=limiter,
+                                stop=stop)
+        total.merge(report)
+        if report.claimed == 0 or report.auth_failed:
+            await _idle(stop, idle_seconds)
+    log.info("worker stopped", extra={"worker": worker, "sent": total.sent})
+    return total
+
+
+def _sweep(engine, now: datetime) -> int:
+    with transaction(engine) as session:
+        return sweep_expired_leases(session=session, now=now)
+
+
+async def _idle(stop, seconds: float) -> None:
+    """Sleep, but wake as soon as stop is set (either kind of event)."""
+    if isinstance(stop, asyncio.Event):
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        return
+    step = 0.1
+    waited = 0.0
+    while waited < seconds and not stop.is_set():
+        await asyncio.sleep(step)
+        waited += step

@@ -1,0 +1,65 @@
+"""Absolute, signed links that go into e-mails, and the routes that read them back.
+
+Routes (served by relay.web): /a/<token> acknowledgement, /c/<token> click redirect,
+/u/<token> unsubscribe (GET page, POST one-click), /p/<token> preferences, /login/<token> sign-in.
+"""
+
+from __future__ import annotations
+
+from relay.settings import Settings
+from relay.tokens import sign, verify
+
+ACK, CLICK, UNSUBSCRIBE, PREFERENCES, LOGIN = "ack", "click", "unsubscribe", "preferences", "login"
+
+
+def ack_url(settings: Settings, *, alert_id: int, contact_id: int) -> str:
+    token = sign(settings.signing_keys(), ACK, {"a": alert_id, "c": contact_id})
+    return f"{settings.base_url}/a/{token}"
+
+
+def read_ack(settings: Settings, token: str) -> tuple[int, int]:
+    data = verify(settings.signing_keys(), ACK, token, max_age_seconds=settings.ack_link_days * 86400)
+    return int(data["a"]), int(data["c"])
+
+
+def click_url(settings: Settings, *, assignment_id: int, url: str) -> str:
+    """The assignment names the alert, the contact and (once sent) the message the link sits in."""
+    token = sign(settings.signing_keys(), CLICK, {"s": assignment_id, "u": url})
+    return f"{settings.base_url}/c/{token}"
+
+
+def read_click(settings: Settings, token: str) -> tuple[int, str]:
+    # Click links never expire: a link in an old digest must still reach its source.
+    data = verify(settings.signing_keys(), CLICK, token, max_age_seconds=None)
+    return int(data["s"]), str(data["u"])
+
+
+def unsubscribe_url(settings: Settings, *, contact_id: int, sectors: list[str] | None) -> str:
+    """sectors=None unsubscribes from everything."""
+    token = sign(settings.signing_keys(), UNSUBSCRIBE, {"c": contact_id, "s": sectors})
+    return f"{settings.base_url}/u/{token}"
+
+
+def read_unsubscribe(settings: Settings, token: str) -> tuple[int, list[str] | None]:
+    # A year, as GOV.UK Notify accepts: people unsubscribe from old mail.
+    data = verify(settings.signing_keys(), UNSUBSCRIBE, token, max_age_seconds=366 * 86400)
+    return int(data["c"]), data.get("s")
+
+
+def preferences_url(settings: Settings, *, contact_id: int) -> str:
+    token = sign(settings.signing_keys(), PREFERENCES, {"c": contact_id})
+    return f"{settings.base_url}/p/{token}"
+
+
+def read_preferences(settings: Settings, token: str) -> int:
+    data = verify(settings.signing_keys(), PREFERENCES, token, max_age_seconds=366 * 86400)
+    return int(data["c"])
+
+
+def confirm_url(settings: Settings, *, contact_id: int) -> str:
+    token = sign(settings.signing_keys(), "confirm", {"c": contact_id})
+    return f"{settings.base_url}/confirm/{token}"
+
+
+def read_confirm(settings: Settings, token: str) -> int:
+    return int(verify(settings.signing_keys(), "confirm", token, max_age_seconds=7 * 86400)["c"])

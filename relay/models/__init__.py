@@ -1,0 +1,37 @@
+"""The nouns of ARCHITECTURE.md as SQLAlchemy models, one module per aggregate."""
+
+from relay.models.base import Base, utcnow
+from relay.models.contacts import FREQUENCIES, Contact, Subscription
+from relay.models.curation import Alert, AlertSector, AlertTarget, Review
+from relay.models.delivery import (
+    FINAL_STATUSES,
+    MESSAGE_STATUSES,
+    Assignment,
+    Attempt,
+    Digest,
+    DigestRun,
+    Message,
+)
+from relay.models.documents import Document
+from relay.models.items import Item, ItemAlias, ItemChange, Source, SourceRun, Tag
+from relay.models.people import ROLES, ApiToken, AuditEntry, Heartbeat, Incident, LoginToken, User
+from relay.models.receipts import EVENT_KINDS, FOLLOW_UPS, Acknowledgement, RawReport, ReceiptEvent
+from relay.models.register import MALFORMS, Organisation, OrganisationName
+
+__all__ = [
+    "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
+    "ItemChange", "Tag", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
+    "DigestRun", "Digest", "Assignment", "Message", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
+    "ReceiptEvent", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User", "LoginToken", "ApiToken",
+    "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
+]
+from relay.models.reports import (  # noqa: E402 - appended: report aggregates
+    ReportAlert,
+    ReportCell,
+    ReportLatency,
+    ReportMunicipalityMonth,
+    ReportReach,
+    ReportState,
+)
+
+__all__ += ["ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState"]

@@ -1,0 +1,1 @@
+"""Receipt events: facts with evidence about what happened to each message and each alert in it."""

@@ -1,0 +1,1 @@
+"""Did the information reach the municipalities? Figures for ministries and governors."""

@@ -1,0 +1,47 @@
+"""The annual evaluation a ministry can attach to a white paper: the year's figures by county and
+sector, with the method, as HTML and as PDF (WeasyPrint), in bokmål, nynorsk or English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from relay.i18n import translator
+from relay.reports import charts
+from relay.reports.national import national_report
+from relay.reports.schemas import AnnualReport, Filters
+from relay.reports.tables import fmt, national_tables
+from relay.settings import home
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+REPORT_LANGUAGES = ("nb", "nn", "en")
+
+
+def annual_report(*, session: Session, year: int, language: str = "nb", office_id: int | None = None) -> AnnualReport:
+    filters = Filters(start=f"{year}-01", end=f"{year}-12", office_id=office_id)
+    national = national_report(session=session, filters=filters, language=language)
+    covered = sum(1 for m in national.municipalities) - len(national.gaps)
+    return AnnualReport(year=year, language=language, national=national,
+                        municipalities_total=len(national.municipalities), municipalities_fully_covered=covered)
+
+
+def render_html(report: AnnualReport, *, for_pdf: bool = False) -> str:
+    """A standalone document: the web serves it as is and WeasyPrint prints the same markup."""
+    t = translator(report.language)
+    env = Environment(loader=FileSystemLoader(str(home() / "templates" / "web")), autoescape=select_autoescape())
+    template = env.get_template("report_annual.html")
+    return template.render(
+        report=report, n=report.national, t=t, lang=report.language, for_pdf=for_pdf, fmt=fmt,
+        tables={tb.key: tb for tb in national_tables(report.national, t, annual=True)},
+        trend=charts.trend_chart(report.national.by_month, t), counties=charts.bar_chart(report.national.by_county, t,
+                                                                                         "reports.chart.counties"),
+        stylesheet=(STATIC / "charts" / "annual.css").as_uri() if for_pdf else "/static/charts/annual.css",
+    )
+
+
+def render_pdf(report: AnnualReport) -> bytes:
+    from weasyprint import HTML  # imported here: only the PDF needs pango
+
+    return HTML(string=render_html(report, for_pdf=True), base_url=str(STATIC)).write_pdf()

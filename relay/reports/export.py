@@ -1,0 +1,85 @@
+"""Tables out: CSV, XLSX and plain text (the CLI), from the same Table objects the pages show."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from relay.reports.reach import REPORT_TZ
+from relay.reports.tables import Table, fmt
+
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _cell(value, kind: str, language: str):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(REPORT_TZ).isoformat(timespec="seconds")
+    if kind in ("pct", "hours") and language != "en":
+        return str(value).replace(".", ",")
+    return value
+
+
+def to_csv(table: Table, language: str = "nb") -> str:
+    """Semicolons and a byte-order mark, so Excel in a Norwegian locale opens it as columns;
+    decimal commas except in English; times in Norwegian time with their UTC offset."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([c.label for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_cell(v, c.kind, language) for v, c in zip(row, table.columns, strict=True)])
+    return out.getvalue()
+
+
+def to_xlsx(tables: list[Table]) -> bytes:
+    """One sheet per table, numbers as numbers and times as Excel times (Norwegian time)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(title=table.key[:31])
+        sheet.append([c.label for c in table.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([_xlsx_value(v) for v in row])
+        for index, column in enumerate(table.columns, start=1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = max(10, min(48, len(column.label) + 2))
+            if column.kind == "time":
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value):
+    if isinstance(value, datetime):
+        return value.astimezone(REPORT_TZ).replace(tzinfo=None)  # Excel has no time zones
+    return value
+
+
+def to_text(tables: list[Table], language: str = "nb") -> str:
+    """Aligned columns for a terminal, one block per table."""
+    blocks = []
+    for table in tables:
+        cells = [[c.label for c in table.columns]] + [
+            [fmt(v, c.kind, language) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(table.columns))]
+        right = [c.kind != "text" for c in table.columns]
+        lines = [table.caption, "=" * len(table.caption)]
+        for n, row in enumerate(cells):
+            lines.append("  ".join(v.rjust(w) if r and n else v.ljust(w) for v, w, r in
+                                   zip(row, widths, right, strict=True)).rstrip())
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,103 @@
+"""Figures from the roll-ups: the ladder grouped by office, county, sector, issuing body or month.
+
+These read report_cell and report_latency only, whose size depends on offices × counties ×
+months × bodies × sectors and not on the number of receipt events (docs/reports.md, "Method").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from relay.models import ReportCell, ReportLatency, ReportMunicipalityMonth
+from relay.models.reports import LADDER
+from relay.reports.schemas import FOLLOW_UPS, Figures, Filters
+
+DIMENSIONS = ("office_id", "county_id", "sector", "body", "month")
+_FU_COLUMNS = ("fu_not_relevant", "fu_noted", "fu_will_follow_up", "fu_followed_up")
+
+
+def _filtered(query, model, filters: Filters, *, by_sector: bool):
+    if filters.start:
+        query = query.where(model.month >= filters.start)
+    if filters.end:
+        query = query.where(model.month <= filters.end)
+    if filters.office_id is not None:
+        query = query.where(model.office_id == filters.office_id)
+    if filters.county_id is not None:
+        query = query.where(model.county_id == filters.county_id)
+    if filters.body is not None:
+        query = query.where(model.body == filters.body)
+    # "*" rows count each pair once; sector rows once per sector of the alert (never mix the two).
+    if by_sector:
+        query = query.where(model.sector != "*")
+        if filters.sector:
+            query = query.where(model.sector == filters.sector)
+    else:
+        query = query.where(model.sector == (filters.sector or "*"))
+    return query
+
+
+def histogram_median(histogram: list[tuple[int, int]]) -> float | None:
+    """The exact median of the values a (value, count) histogram stands for."""
+    histogram = [(v, n) for v, n in histogram if n]
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    wanted = ((total - 1) // 2, total // 2)  # the middle position(s), 0-based
+    found, seen = [], 0
+    for value, n in sorted(histogram):
+        while len(found) < 2 and seen <= wanted[len(found)] < seen + n:
+            found.append(value)
+        seen += n
+    return (found[0] + found[1]) / 2
+
+
+def breakdown(session: Session, filters: Filters, dimension: str | None = None) -> dict[str, Figures]:
+    """Figures per value of `dimension` (None: one total under the key ""): one GROUP BY over the
+    cells and one over the latency histogram, each reading only the "*" (or one sector's) rows."""
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    group = [getattr(ReportCell, dimension)] if dimension else []
+    sums = [func.coalesce(func.sum(getattr(ReportCell, name)), 0) for name in LADDER]
+    query = _filtered(select(*group, *sums), ReportCell, filters, by_sector=dimension == "sector")
+    if group:
+        query = query.group_by(*group)
+    figures: dict[str, Figures] = {}
+    for row in session.execute(query):
+        key = str(row[0]) if group else ""
+        values = {name: int(v) for name, v in zip(LADDER, row[len(group):], strict=True)}
+        if not values["targeted"]:
+            continue
+        follow_up = {name: values.pop(column) for name, column in zip(FOLLOW_UPS, _FU_COLUMNS, strict=True)}
+        figures[key] = Figures(key=key, follow_up=follow_up, **values)
+    for key, median in medians(session, filters, dimension).items():
+        if key in figures:
+            figures[key].median_hours_to_ack = median
+    return figures
+
+
+def medians(session: Session, filters: Filters, dimension: str | None = None) -> dict[str, float | None]:
+    group = [getattr(ReportLatency, dimension)] if dimension else []
+    query = _filtered(select(*group, ReportLatency.hours, func.sum(ReportLatency.pairs)), ReportLatency, filters,
+                      by_sector=dimension == "sector").group_by(*group, ReportLatency.hours)
+    histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for row in session.execute(query):
+        histograms[str(row[0]) if group else ""].append((row[-2], int(row[-1])))
+    return {key: histogram_median(values) for key, values in histograms.items()}
+
+
+def municipality_totals(session: Session, filters: Filters) -> dict[int, tuple[int, int, int]]:
+    """municipality id → (targeted, reached, acknowledged) over the period and office filter."""
+    model = ReportMunicipalityMonth
+    query = select(model.municipality_id, func.sum(model.targeted), func.sum(model.reached),
+                   func.sum(model.acknowledged)).group_by(model.municipality_id)
+    if filters.start:
+        query = query.where(model.month >= filters.start)
+    if filters.end:
+        query = query.where(model.month <= filters.end)
+    if filters.office_id is not None:
+        query = query.where(model.office_id == filters.office_id)
+    return {m: (int(t), int(r), int(a)) for m, t, r, a in session.execute(query) if t}

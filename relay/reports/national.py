@@ -1,0 +1,150 @@
+"""The dashboard: the ladder by office, county, sector, issuing body and month, every municipality,
+coverage gaps, bouncing contacts and the latest alerts. Governors get the same for their office."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from relay.contacts import coverage_gaps
+from relay.models import Alert, Contact, Organisation, ReceiptEvent, ReportAlert, utcnow
+from relay.reports.figures import breakdown, municipality_totals
+from relay.reports.labels import Register, sector_ids, sector_names
+from relay.reports.schemas import (
+    AlertSummary,
+    ContactHealth,
+    Figures,
+    Filters,
+    GapCount,
+    GapRow,
+    MunicipalityFigures,
+    NationalReport,
+)
+
+ALERTS_SHOWN = 50
+
+
+def national_report(*, session: Session, filters: Filters, language: str = "nb") -> NationalReport:
+    register = Register.load(session)
+    names = sector_names(language)
+    sector_order = {s: i for i, s in enumerate(names)}
+
+    def labelled(dimension: str, label, order=None) -> list[Figures]:
+        rows = list(breakdown(session, filters, dimension).values())
+        for row in rows:
+            row.label = label(row.key)
+        return sorted(rows, key=order or (lambda r: r.label))
+
+    gaps = _gaps(session, register, filters)
+    return NationalReport(
+        scope=register.name(filters.office_id) if filters.office_id else "national",
+        filters=filters,
+        generated_at=utcnow(),
+        alerts_count=_alerts_query(session, filters, register, count=True),
+        totals=breakdown(session, filters).get("", Figures()),
+        by_office=labelled("office_id", lambda k: register.name(int(k))),
+        by_county=labelled("county_id", lambda k: register.name(int(k)),
+                           lambda r: (register.by_id[int(r.key)].code if int(r.key) in register.by_id else "~")),
+        by_sector=labelled("sector", lambda k: names.get(k, k), lambda r: sector_order.get(r.key, 99)),
+        by_body=labelled("body", lambda k: k or "–"),
+        by_month=labelled("month", lambda k: k, lambda r: r.key),
+        municipalities=_municipalities(session, register, filters),
+        gaps=gaps,
+        gaps_by_county=_gaps_by_county(register, gaps),
+        gaps_by_sector=_gaps_by_sector(gaps, names),
+        bouncing=contact_health(session, register, office_id=filters.office_id, county_id=filters.county_id,
+                                statuses=("bouncing",)),
+        alerts=_alerts_query(session, filters, register),
+    )
+
+
+def _municipalities(session: Session, register: Register, filters: Filters) -> list[MunicipalityFigures]:
+    totals = municipality_totals(session, filters)
+    rows = []
+    for muni in register.municipalities(filters.office_id, filters.county_id):
+        targeted, reached, acked = totals.get(muni.id, (0, 0, 0))
+        rows.append(MunicipalityFigures(id=muni.id, code=muni.code, name=muni.name, county=register.name(muni.county_id),
+                                        targeted=targeted, reached=reached, acknowledged=acked))
+    return rows
+
+
+def _gaps(session: Session, register: Register, filters: Filters) -> list[GapRow]:
+    """Today's gaps (a state, not a period): municipality × sector with no active subscriber."""
+    sectors = [filters.sector] if filters.sector else sector_ids()
+    rows = []
+    for muni, missing in coverage_gaps(session=session, office_id=filters.office_id, sectors=sectors):
+        if filters.county_id is not None and muni.county_id != filters.county_id:
+            continue
+        rows.append(GapRow(code=muni.code, name=muni.name, county=register.name(muni.county_id), missing=missing,
+                           has_fallback=bool(muni.fallback_email)))
+    return rows
+
+
+def _gaps_by_county(register: Register, gaps: list[GapRow]) -> list[GapCount]:
+    counts: dict[str, list[int]] = {}
+    for gap in gaps:
+        entry = counts.setdefault(gap.county, [0, 0])
+        entry[0] += 1
+        entry[1] += len(gap.missing)
+    return [GapCount(key=county, label=county, municipalities=m, gaps=g) for county, (m, g) in sorted(counts.items())]
+
+
+def _gaps_by_sector(gaps: list[GapRow], names: dict[str, str]) -> list[GapCount]:
+    rows = []
+    for sector, label in names.items():
+        without = sum(sector in gap.missing for gap in gaps)
+        if without:
+            rows.append(GapCount(key=sector, label=label, municipalities=without, gaps=without))
+    return rows
+
+
+def contact_health(session: Session, register: Register, *, office_id=None, county_id=None, municipality_id=None,
+                   statuses=None) -> list[ContactHealth]:
+    last_bounce = (select(ReceiptEvent.contact_id, func.max(ReceiptEvent.occurred_at).label("at"))
+                   .where(ReceiptEvent.kind == "bounced").group_by(ReceiptEvent.contact_id))
+    if statuses:
+        last_bounce = last_bounce.join(Contact, Contact.id == ReceiptEvent.contact_id).where(Contact.status.in_(statuses))
+    last_bounce = last_bounce.subquery()
+    query = (select(Contact, last_bounce.c.at).join(Organisation, Organisation.id == Contact.municipality_id)
+             .outerjoin(last_bounce, last_bounce.c.contact_id == Contact.id)
+             .where(Contact.status != "erased").order_by(Organisation.code, Contact.email))
+    if statuses:
+        query = query.where(Contact.status.in_(statuses))
+    if office_id is not None:
+        query = query.where(Organisation.office_id == office_id)
+    if county_id is not None:
+        query = query.where(Organisation.county_id == county_id)
+    if municipality_id is not None:
+        query = query.where(Contact.municipality_id == municipality_id)
+    rows = []
+    for contact, at in session.execute(query):
+        muni = register.by_id.get(contact.municipality_id)
+        rows.append(ContactHealth(municipality_code=muni.code if muni else "", municipality=register.name(contact.municipality_id),
+                                  email=contact.email or "", kind=contact.kind, status=contact.status,
+                                  hard_bounces=contact.hard_bounces, last_bounce_at=at))
+    return rows
+
+
+def _alerts_query(session: Session, filters: Filters, register: Register, *, count: bool = False):
+    query = select(ReportAlert, Alert.title_nb).join(Alert, Alert.id == ReportAlert.alert_id).where(
+        ReportAlert.status == "active")
+    if filters.start:
+        query = query.where(ReportAlert.month >= filters.start)
+    if filters.end:
+        query = query.where(ReportAlert.month <= filters.end)
+    if filters.office_id is not None:
+        query = query.where(ReportAlert.office_id == filters.office_id)
+    if filters.body is not None:
+        query = query.where(ReportAlert.body == filters.body)
+    if filters.sector:
+        query = query.where((" " + ReportAlert.sectors + " ").contains(f" {filters.sector} "))
+    if count:
+        return session.scalar(select(func.count()).select_from(query.subquery()))
+    query = query.order_by(ReportAlert.approved_at.desc(), ReportAlert.alert_id.desc()).limit(ALERTS_SHOWN)
+    return [alert_summary(ra, title, register) for ra, title in session.execute(query)]
+
+
+def alert_summary(counted: ReportAlert, title: str, register: Register) -> AlertSummary:
+    return AlertSummary(id=counted.alert_id, title=title, office=register.name(counted.office_id),
+                        approved_at=counted.approved_at, body=counted.body, sectors=counted.sectors.split(),
+                        targeted=counted.targeted, reached=counted.reached, acknowledged=counted.acknowledged)

@@ -1,0 +1,222 @@
+"""Keep the report aggregates current by recomputing only the alerts something happened to.
+
+Each refresh reads what arrived since the last one (receipt events, assignments, messages by id;
+acknowledgements by update time; alerts by comparing them with what was counted), recomputes
+those alerts' ladders from the source tables, and adds the difference between the new and the
+old ladders to the roll-ups. Recomputing a whole alert is idempotent, so reading a little too
+much (the look-backs below) costs time but never correctness.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from relay.db import transaction
+from relay.models import (
+    Acknowledgement,
+    Alert,
+    Assignment,
+    Message,
+    ReceiptEvent,
+    ReportAlert,
+    ReportCell,
+    ReportLatency,
+    ReportMunicipalityMonth,
+    ReportReach,
+    ReportState,
+    utcnow,
+)
+from relay.models.reports import LADDER
+from relay.reports.reach import alert_facts, compute_ladders, latency_hours
+
+# On PostgreSQL a row with a lower id can commit after one with a higher id; re-reading the last
+# ids and minutes catches such late commits at the next refresh.
+ID_LOOKBACK = 1000
+ACK_LOOKBACK = timedelta(minutes=5)
+BATCH = 400
+FOLLOW_UP_COLUMN = {"not-relevant": "fu_not_relevant", "noted": "fu_noted", "will-follow-up": "fu_will_follow_up",
+                    "followed-up": "fu_followed_up"}
+
+
+def _marks(session: Session) -> dict:
+    """Where each source table stands now, in index lookups only (cheap enough for every page view)."""
+    alerts = session.execute(select(func.count(), func.max(Alert.id), func.count().filter(Alert.status != "active"))).one()
+    return {
+        "event_id": session.scalar(select(func.max(ReceiptEvent.id))) or 0,
+        "assignment_id": session.scalar(select(func.max(Assignment.id))) or 0,
+        "message_id": session.scalar(select(func.max(Message.id))) or 0,
+        "ack_updated_at": session.scalar(select(func.max(Acknowledgement.updated_at))),
+        "alerts_fingerprint": ":".join(str(v or 0) for v in alerts),
+    }
+
+
+def is_stale(session: Session) -> bool:
+    state = session.get(ReportState, 1)
+    if state is None:
+        return True
+    return any(getattr(state, name) != value for name, value in _marks(session).items())
+
+
+def ensure_fresh(engine: Engine) -> int:
+    """Refresh when anything changed; the number of alerts recomputed (0 when already current).
+
+    The check and the refresh are separate transactions: on SQLite a transaction that has read
+    cannot start writing once another connection has written, so the refresh starts by writing."""
+    with transaction(engine) as session:
+        if not is_stale(session):
+            return 0
+    with transaction(engine) as session:
+        return refresh(session=session)
+
+
+def refresh(*, session: Session, full: bool = False) -> int:
+    """Bring the aggregates up to date inside the caller's transaction; full=True recomputes every alert."""
+    # Bump the version first: the row lock makes a second refresher wait for this one and then
+    # find nothing left to do, instead of adding the same differences twice.
+    if not session.execute(update(ReportState).where(ReportState.id == 1).values(version=ReportState.version + 1)).rowcount:
+        session.execute(insert(ReportState).values(id=1, version=1, alerts_fingerprint=""))
+    state = session.get(ReportState, 1)
+    session.refresh(state)
+    marks = _marks(session)
+    dirty = _all_alerts(session) if full else _dirty_alerts(session, state)
+    ordered = sorted(dirty)
+    for start in range(0, len(ordered), BATCH):
+        _recompute(session, ordered[start:start + BATCH])
+    for name, value in marks.items():
+        setattr(state, name, value)
+    state.refreshed_at = utcnow()
+    session.flush()
+    return len(dirty)
+
+
+def rebuild(*, session: Session) -> int:
+    """Throw the aggregates away and count everything again (after a change of definitions)."""
+    for model in (ReportCell, ReportLatency, ReportMunicipalityMonth, ReportReach, ReportAlert, ReportState):
+        session.execute(delete(model))
+    return refresh(session=session, full=True)
+
+
+def _all_alerts(session: Session) -> set[int]:
+    return set(session.scalars(select(Alert.id))) | set(session.scalars(select(ReportAlert.alert_id)))
+
+
+def _dirty_alerts(session: Session, state: ReportState) -> set[int]:
+    dirty: set[int] = set()
+    since_event = max(0, state.event_id - ID_LOOKBACK)
+    dirty.update(session.scalars(select(ReceiptEvent.alert_id).distinct()
+                                 .where(ReceiptEvent.id > since_event, ReceiptEvent.alert_id.is_not(None))))
+    # Message-level rungs (accepted, delivered, bounced) name the message, not the alert.
+    dirty.update(session.scalars(
+        select(Assignment.alert_id).distinct().join(ReceiptEvent, ReceiptEvent.message_id == Assignment.message_id)
+        .where(ReceiptEvent.id > since_event)))
+    dirty.update(session.scalars(select(Assignment.alert_id).distinct()
+                                 .where(Assignment.id > max(0, state.assignment_id - ID_LOOKBACK))))
+    dirty.update(session.scalars(
+        select(Assignment.alert_id).distinct().join(Message, Message.id == Assignment.message_id)
+        .where(Message.id > max(0, state.message_id - ID_LOOKBACK))))
+    if state.ack_updated_at is not None:
+        acks = select(Acknowledgement.alert_id).distinct().where(
+            Acknowledgement.updated_at > state.ack_updated_at - ACK_LOOKBACK)
+    else:
+        acks = select(Acknowledgement.alert_id).distinct()
+    dirty.update(session.scalars(acks))
+    # New, withdrawn, re-dated or deleted alerts: compare every alert with what was counted.
+    counted = ReportAlert.__table__
+    changed = select(Alert.id).outerjoin(counted, counted.c.alert_id == Alert.id).where(
+        (counted.c.alert_id.is_(None)) | (counted.c.status != Alert.status) | (counted.c.office_id != Alert.office_id)
+        | (counted.c.approved_at != Alert.approved_at))
+    dirty.update(session.scalars(changed))
+    dirty.update(session.scalars(select(ReportAlert.alert_id).where(~exists().where(Alert.id == ReportAlert.alert_id))))
+    return dirty
+
+
+def _recompute(session: Session, alert_ids: list[int]) -> None:
+    old_alerts = {a.alert_id: a for a in session.scalars(select(ReportAlert).where(ReportAlert.alert_id.in_(alert_ids)))}
+    old_rows = session.scalars(select(ReportReach).where(ReportReach.alert_id.in_(alert_ids))).all()
+    facts = alert_facts(session, alert_ids)
+    new_rows = compute_ladders(session, facts)
+    delta = _Delta()
+    for row in old_rows:
+        sectors = old_alerts[row.alert_id].sectors.split() if row.alert_id in old_alerts else []
+        delta.add(row, sectors, -1)
+    for row in new_rows:
+        delta.add(row, facts[row["alert_id"]]["sectors"], +1)
+    session.execute(delete(ReportReach).where(ReportReach.alert_id.in_(alert_ids)))
+    session.execute(delete(ReportAlert).where(ReportAlert.alert_id.in_(alert_ids)))
+    if new_rows:
+        session.execute(insert(ReportReach), new_rows)
+    if facts:
+        session.execute(insert(ReportAlert), [_alert_row(alert_id, facts, new_rows) for alert_id in facts])
+    delta.apply(session)
+
+
+def _alert_row(alert_id: int, facts: dict, rows: list[dict]) -> dict:
+    f, own = facts[alert_id], [r for r in rows if r["alert_id"] == alert_id]
+    return {"alert_id": alert_id, "office_id": f["office_id"], "month": f["month"], "body": f["body"],
+            "sectors": " ".join(f["sectors"]), "approved_at": f["approved_at"], "status": f["status"],
+            "targeted": len(own), "reached": sum(r["accepted_at"] is not None for r in own),
+            "acknowledged": sum(r["acknowledged_at"] is not None for r in own)}
+
+
+def _get(row, name):
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+class _Delta:
+    """Signed differences for the three roll-ups, collected in memory and written in one upsert each."""
+
+    def __init__(self):
+        self.cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(LADDER))
+        self.latency: dict[tuple, int] = defaultdict(int)
+        self.munis: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(self, row, sectors: list[str], sign: int) -> None:
+        g = lambda name: _get(row, name)  # noqa: E731
+        counts = {"targeted": 1, "sent": g("sent_at") is not None, "reached": g("accepted_at") is not None,
+                  "delivered": g("delivered_at") is not None, "bounced": g("bounced_at") is not None,
+                  "clicked": g("clicks") > 0, "clicks": g("clicks"), "bot_clicks": g("bot_clicks"),
+                  "acknowledged": g("acknowledged_at") is not None}
+        if g("follow_up") in FOLLOW_UP_COLUMN:
+            counts[FOLLOW_UP_COLUMN[g("follow_up")]] = 1
+        vector = [sign * int(counts.get(name, 0)) for name in LADDER]
+        base = (g("office_id"), g("county_id"), g("month"), g("body"))
+        hours = latency_hours(row)
+        for sector in ("*", *sectors):
+            cell = self.cells[base + (sector,)]
+            for i, value in enumerate(vector):
+                cell[i] += value
+            if hours is not None:
+                self.latency[base + (sector, hours)] += sign
+        muni = self.munis[(g("municipality_id"), g("office_id"), g("month"))]
+        for i, value in enumerate((1, counts["reached"], counts["acknowledged"])):
+            muni[i] += sign * int(value)
+
+    def apply(self, session: Session) -> None:
+        cell_keys = ("office_id", "county_id", "month", "body", "sector")
+        _increment(session, ReportCell, cell_keys, LADDER,
+                   [dict(zip(cell_keys + LADDER, k + tuple(v), strict=True)) for k, v in self.cells.items() if any(v)])
+        lat_keys = cell_keys + ("hours",)
+        _increment(session, ReportLatency, lat_keys, ("pairs",),
+                   [dict(zip(lat_keys, k, strict=True), pairs=v) for k, v in self.latency.items() if v])
+        muni_keys = ("municipality_id", "office_id", "month")
+        muni_values = ("targeted", "reached", "acknowledged")
+        _increment(session, ReportMunicipalityMonth, muni_keys, muni_values,
+                   [dict(zip(muni_keys + muni_values, k + tuple(v), strict=True)) for k, v in self.munis.items() if any(v)])
+
+
+def _increment(session: Session, model, keys: tuple, values: tuple, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c: one statement on both databases."""
+    if not rows:
+        return
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(model)
+    table = model.__table__
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={v: table.c[v] + statement.excluded[v] for v in values})
+    session.execute(statement, rows)

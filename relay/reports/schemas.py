@@ -1,0 +1,184 @@
+"""What every report contains, as Pydantic models: the pages, the exports, the CLI and the JSON API
+(/api/v1/reports/…, in the OpenAPI schema) all read these same objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, computed_field
+
+FOLLOW_UPS = ("not-relevant", "noted", "will-follow-up", "followed-up")
+
+
+def share(part: int, whole: int) -> float | None:
+    """A share in percent with one decimal; None when nothing was targeted (not 0 %)."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+class Filters(BaseModel):
+    start: str | None = Field(None, description="first approval month, YYYY-MM (inclusive)")
+    end: str | None = Field(None, description="last approval month, YYYY-MM (inclusive)")
+    office_id: int | None = None
+    county_id: int | None = None
+    sector: str | None = None
+    body: str | None = Field(None, description="issuing body (Item.body), e.g. ECHR, CRC")
+
+
+class Figures(BaseModel):
+    """The ladder for a group of alert × targeted-municipality pairs."""
+
+    key: str = ""
+    label: str = ""
+    targeted: int = 0
+    sent: int = 0
+    reached: int = 0
+    delivered: int = 0
+    bounced: int = 0
+    clicked: int = 0
+    clicks: int = Field(0, description="human clicks; bot-filtered clicks are in bot_clicks")
+    bot_clicks: int = 0
+    acknowledged: int = 0
+    follow_up: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(FOLLOW_UPS, 0))
+    median_hours_to_ack: float | None = Field(None, description="median whole hours, approval → first acknowledgement")
+
+    @computed_field
+    @property
+    def reached_share(self) -> float | None:
+        return share(self.reached, self.targeted)
+
+    @computed_field
+    @property
+    def acknowledged_share(self) -> float | None:
+        return share(self.acknowledged, self.targeted)
+
+
+class MunicipalityFigures(BaseModel):
+    id: int
+    code: str
+    name: str
+    county: str = ""
+    targeted: int = 0
+    reached: int = 0
+    acknowledged: int = 0
+
+    @computed_field
+    @property
+    def acknowledged_share(self) -> float | None:
+        return share(self.acknowledged, self.targeted)
+
+
+class GapRow(BaseModel):
+    code: str
+    name: str
+    county: str = ""
+    missing: list[str]
+    has_fallback: bool
+
+
+class GapCount(BaseModel):
+    key: str
+    label: str
+    municipalities: int = Field(description="municipalities with at least one gap (by county) / without a subscriber (by sector)")
+    gaps: int = Field(description="municipality × sector pairs without an active subscriber")
+
+
+class ContactHealth(BaseModel):
+    municipality_code: str
+    municipality: str
+    email: str
+    kind: str
+    status: str
+    hard_bounces: int
+    last_bounce_at: datetime | None = None
+
+
+class AlertSummary(BaseModel):
+    id: int
+    title: str
+    office: str
+    approved_at: datetime
+    body: str
+    sectors: list[str]
+    targeted: int
+    reached: int
+    acknowledged: int
+
+
+class ContactLadder(BaseModel):
+    email: str
+    kind: str
+    status: str
+    via: str
+    message_status: str | None = None
+    queued_at: datetime | None = None
+    accepted_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    clicks: int = 0
+    bot_clicks: int = 0
+    acknowledged_at: datetime | None = None
+    follow_up: str | None = None
+
+
+class PairLadder(BaseModel):
+    """One alert × one municipality: the first time of each rung."""
+
+    alert_id: int
+    alert_title: str = ""
+    code: str
+    municipality: str
+    approved_at: datetime
+    sent_at: datetime | None = None
+    accepted_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    clicks: int = 0
+    bot_clicks: int = 0
+    acknowledged_at: datetime | None = None
+    follow_up: str | None = None
+    contacts: list[ContactLadder] = Field(default_factory=list)
+
+
+class NationalReport(BaseModel):
+    scope: str = Field(description="'national' or the office's name")
+    filters: Filters
+    generated_at: datetime
+    alerts_count: int
+    totals: Figures
+    by_office: list[Figures]
+    by_county: list[Figures]
+    by_sector: list[Figures]
+    by_body: list[Figures]
+    by_month: list[Figures]
+    municipalities: list[MunicipalityFigures]
+    gaps: list[GapRow]
+    gaps_by_county: list[GapCount]
+    gaps_by_sector: list[GapCount]
+    bouncing: list[ContactHealth]
+    alerts: list[AlertSummary]
+
+
+class AlertReport(BaseModel):
+    alert: AlertSummary
+    totals: Figures
+    municipalities: list[PairLadder]
+
+
+class MunicipalityReport(BaseModel):
+    id: int
+    code: str
+    name: str
+    county: str
+    office: str
+    totals: Figures
+    alerts: list[PairLadder]
+    missing_sectors: list[str]
+    contacts: list[ContactHealth] = Field(description="its contacts (status and hard bounces)")
+
+
+class AnnualReport(BaseModel):
+    year: int
+    language: str
+    national: NationalReport
+    municipalities_total: int
+    municipalities_fully_covered: int

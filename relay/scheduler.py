@@ -1,0 +1,117 @@
+"""APScheduler inside `relay run`: it only ticks; what is due is a question for the database (C3).
+
+On PostgreSQL exactly one process leads, holding an advisory lock on a dedicated connection;
+others keep trying. On SQLite there is one process, and it leads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from relay.settings import Settings
+
+log = logging.getLogger("relay.scheduler")
+LEADER_LOCK = 0x52454C4159  # "RELAY"
+
+
+class Leadership:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._connection = None
+        self.lock = threading.Lock()
+
+    def is_leader(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        with self.lock:
+            if self._connection is not None:
+                try:
+                    self._connection.execute(text("SELECT 1"))
+                    return True
+                except Exception:  # noqa: BLE001 - a lost connection loses the lock; try again below
+                    self._connection = None
+            connection = self.engine.connect()
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar()
+            connection.commit()
+            if got:
+                self._connection = connection
+                log.info("scheduler leads", extra={"host": socket.gethostname(), "pid": os.getpid()})
+                return True
+            connection.close()
+            return False
+
+    def release(self) -> None:
+        with self.lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+def _guarded(leadership: Leadership, name: str, job):
+    def run():
+        if not leadership.is_leader():
+            return
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - one failing job must not stop the scheduler
+            log.exception("scheduled job failed", extra={"job": name})
+
+    return run
+
+
+def beat(*, engine: Engine, name: str, role: str, is_leader: bool = False) -> None:
+    """Say this process is alive (and whether it leads); /readyz and the ops alerts read it."""
+    from relay.db import transaction
+    from relay.models import Heartbeat, utcnow
+
+    with transaction(engine) as session:
+        row = session.get(Heartbeat, name) or Heartbeat(name=name, role=role, started_at=utcnow())
+        row.is_leader, row.seen_at = is_leader, utcnow()
+        session.add(row)
+
+
+def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True) -> tuple[BackgroundScheduler, Leadership]:
+    from relay.collect import collect_due
+    from relay.db import transaction
+    from relay.delivery.claim import sweep_expired_leases
+    from relay.delivery.worker import send_all
+    from relay.http import HttpClient
+    from relay.models import utcnow
+    from relay.pipeline import plan_and_render
+
+    leadership = Leadership(engine)
+    scheduler = BackgroundScheduler(timezone=settings.timezone)
+
+    def collect():
+        with HttpClient(settings.http) as http:
+            collect_due(engine=engine, http=http)
+
+    def sweep():
+        with transaction(engine) as session:
+            sweep_expired_leases(session=session, now=utcnow())
+
+    name = f"{socket.gethostname()}:{os.getpid()}:scheduler"
+
+    def heartbeat():
+        beat(engine=engine, name=name, role="scheduler", is_leader=leadership.is_leader())
+
+    scheduler.add_job(heartbeat, "interval", seconds=30, id="heartbeat", max_instances=1, coalesce=True,
+                      next_run_time=utcnow())
+    jobs = {
+        "collect": (collect, 60),
+        "plan": (lambda: plan_and_render(engine=engine, settings=settings), 60),
+        "sweep": (sweep, 300),
+    }
+    if send:
+        jobs["send"] = (lambda: send_all(engine=engine, settings=settings, worker=f"run:{os.getpid()}"), 15)
+    for name, (job, seconds) in jobs.items():
+        scheduler.add_job(_guarded(leadership, name, job), "interval", seconds=seconds, id=name,
+                          max_instances=1, coalesce=True)
+    return scheduler, leadership

@@ -1,0 +1,1 @@
+"""Queries and writes, one module per aggregate. Functions take a keyword-only session; the caller commits."""

@@ -1,0 +1,134 @@
+"""Store collected records as items: deduplicated by key and alias, changes recorded, never duplicated."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feeds.records import Record
+from relay.models import Item, ItemAlias, ItemChange, utcnow
+
+# Fields compared to decide whether a re-collected record changed the item.
+TRACKED = ("kind", "title", "url", "date", "date_raw", "body", "states", "language", "text", "key_case")
+
+
+@dataclass
+class StoreReport:
+    new: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def content_hash(record: Record) -> str:
+    payload = {name: _column_value(record, name) for name in TRACKED}
+    payload["meta"] = record.meta
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _column_value(record: Record, name: str):
+    if name == "states":
+        return ";".join(record.states)
+    return getattr(record, name)
+
+
+def find_item(*, session: Session, keys: list[str]) -> Item | None:
+    """The item known by any of these keys, as its own key or as an alias."""
+    item = session.scalars(select(Item).where(Item.key.in_(keys))).first()
+    if item is not None:
+        return item
+    alias = session.scalars(select(ItemAlias).where(ItemAlias.alias.in_(keys))).first()
+    return session.get(Item, alias.item_id) if alias else None
+
+
+def save_record(*, session: Session, record: Record, source_id: int | None, now: datetime | None = None) -> tuple[Item, str]:
+    """Insert or update one record. Returns the item and "new" | "updated" | "unchanged"."""
+    now = now or utcnow()
+    digest = content_hash(record)
+    item = find_item(session=session, keys=[record.key, *record.aliases])
+    if item is None:
+        item = Item(key=record.key, source_id=source_id, first_seen_at=now, updated_at=now, content_hash=digest)
+        _apply(item, record)
+        session.add(item)
+        session.flush()
+        _add_aliases(session, item, record)
+        _link_family(session, item, record)
+        return item, "new"
+    _add_aliases(session, item, record)
+    if item.content_hash == digest:
+        return item, "unchanged"
+    changes = {}
+    for name in TRACKED:
+        before, after = getattr(item, name), _column_value(record, name)
+        if before != after:
+            changes[name] = [_jsonable(before), _jsonable(after)]
+    if item.key != record.key and item.key in record.aliases:
+        # The record names the item's key as its alias (an RSS-only HUDOC itemid): the richer key
+        # (ECLI + language) becomes the item's key and the old one stays as an alias.
+        old_key = item.key
+        changes["key"] = [old_key, record.key]
+        item.key = record.key
+        session.flush()
+        _ensure_alias(session, item, old_key)
+        _add_aliases(session, item, record)
+    _apply(item, record, merge_meta=True)
+    item.content_hash = digest
+    item.updated_at = now
+    if changes:
+        session.add(ItemChange(item_id=item.id, source_id=source_id, changed_at=now, changes=changes))
+    _link_family(session, item, record)
+    return item, "updated" if changes else "unchanged"
+
+
+def _apply(item: Item, record: Record, *, merge_meta: bool = False) -> None:
+    item.kind = record.kind
+    item.title = record.title
+    item.url = record.url
+    item.date = record.date
+    item.date_raw = record.date_raw
+    item.date_plausible = record.date_plausible
+    item.body = record.body
+    item.states = ";".join(record.states)
+    item.language = record.language
+    item.text = record.text
+    item.group_key = record.group_key or item.group_key
+    item.key_case = record.key_case
+    meta = dict(item.meta or {}) if merge_meta else {}
+    meta.update(record.meta)
+    if record.warnings:
+        meta["warnings"] = list(record.warnings)
+    item.meta = meta
+
+
+def _add_aliases(session: Session, item: Item, record: Record) -> None:
+    for alias in record.aliases:
+        _ensure_alias(session, item, alias)
+
+
+def _ensure_alias(session: Session, item: Item, alias: str) -> None:
+    if alias != item.key and session.get(ItemAlias, alias) is None:
+        session.add(ItemAlias(alias=alias, item_id=item.id))
+        session.flush()
+
+
+def _link_family(session: Session, item: Item, record: Record) -> None:
+    """Translations point at their primary language version; paragraphs at their document."""
+    if record.parent_key and item.parent_item_id is None:
+        parent = find_item(session=session, keys=[record.parent_key])
+        if parent is not None:
+            item.parent_item_id = parent.id
+    if item.group_key and item.language not in (None, "en", "fr"):
+        siblings = session.scalars(
+            select(Item).where(Item.group_key == item.group_key, Item.id != item.id, Item.language.in_(["en", "fr"]))
+        ).all()
+        primary = next((s for s in siblings if s.language == "en"), siblings[0] if siblings else None)
+        if primary is not None:
+            item.primary_item_id = primary.id
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -1,0 +1,8 @@
+"""Sector tagging with evidence (SECTORS.md): rules in config/sectors.toml, a pure engine, DB apply.
+
+    sectors.load_sectors_file(path) -> Ruleset     validate + compile once; errors name the rule
+    engine.tag(item) -> [TagDecision]               pure; evidence with positions or metadata values
+    relevance.check(item, decisions)                Norway/key-case gate; municipal or context only
+    apply.tag_item / retag / set_human_tag          the database side; human tags are never touched
+    datasets + evaluate                             `relay tag eval`
+"""

@@ -1,0 +1,52 @@
+"""Signed, expiring tokens for links in e-mails: sign-in, acknowledgement, unsubscribe, preferences, bounces.
+
+Each purpose has its own salt, so a token made for one purpose never opens another. Keys rotate:
+the first key signs, every listed key verifies (Settings.signing_keys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+class TokenError(Exception):
+    """A token that is forged, damaged, made for another purpose, or expired (expired=True)."""
+
+    def __init__(self, message: str, *, expired: bool = False):
+        super().__init__(message)
+        self.expired = expired
+
+
+def _serializer(keys: list[str], purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key=keys, salt=f"relay.{purpose}")
+
+
+def sign(keys: list[str], purpose: str, payload) -> str:
+    return _serializer(keys, purpose).dumps(payload)
+
+
+def verify(keys: list[str], purpose: str, token: str, *, max_age_seconds: int | None):
+    try:
+        return _serializer(keys, purpose).loads(token, max_age=max_age_seconds)
+    except SignatureExpired as exc:
+        raise TokenError("the link has expired", expired=True) from exc
+    except BadSignature as exc:
+        raise TokenError("the link is not valid") from exc
+
+
+def short_mac(keys: list[str], purpose: str, value: str, length: int = 16) -> str:
+    """A short HMAC for places where a full token is too long (the local part of a bounce address)."""
+    digest = hmac.new(keys[0].encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    return digest[:length]
+
+
+def check_short_mac(keys: list[str], purpose: str, value: str, mac: str) -> bool:
+    return any(
+        hmac.compare_digest(
+            hmac.new(k.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[: len(mac)], mac
+        )
+        for k in keys
+    )

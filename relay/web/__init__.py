@@ -1,0 +1,1 @@
+"""The web service: server-rendered pages (Jinja2) and the JSON API, over the same functions the CLI calls."""

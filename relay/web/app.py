@@ -1,0 +1,120 @@
+"""The ASGI application: middleware, error pages, and the routers of every page group."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from relay import __version__
+from relay.auth import user_from_cookie
+from relay.db import get_engine, transaction
+from relay.settings import Settings, get_settings
+from relay.web.access import NotSignedIn, enforce_access
+from relay.web.csrf import CSRF_COOKIE, csrf_protect
+from relay.web.templating import LANGUAGE_COOKIE, make_templates, render
+
+log = logging.getLogger("relay.web")
+SESSION_COOKIE = "relay_session"
+
+SECURITY_HEADERS = {
+    # No inline script anywhere; styles only from our own static folder.
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+
+class RequestContext(BaseHTTPMiddleware):
+    """Loads the signed-in user, then sets the cookies and headers every response carries."""
+
+    async def dispatch(self, request: Request, call_next):
+        settings: Settings = request.app.state.settings
+        request.state.user = None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            with transaction(request.app.state.engine) as session:
+                request.state.user = user_from_cookie(session=session, settings=settings, value=cookie)
+        response = await call_next(request)
+        secure = settings.base_url.startswith("https://")
+        new_csrf = getattr(request.state, "new_csrf_cookie", None)
+        if new_csrf:
+            response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax", secure=secure)
+        asked = request.query_params.get("lang")
+        if asked in ("nb", "nn", "en"):
+            response.set_cookie(LANGUAGE_COOKIE, asked, max_age=365 * 86400, samesite="lax", secure=secure)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if secure:
+            response.headers.setdefault("strict-transport-security", "max-age=31536000")
+        return response
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Relay API", version=__version__,
+        description="Human-rights material for municipalities, and proof that it arrived.",
+        dependencies=[Depends(enforce_access), Depends(csrf_protect)],
+        docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or get_engine(settings.resolved_database_url)
+    app.state.templates = make_templates()
+    app.add_middleware(RequestContext)
+    app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
+    from relay.web.routes import MODULES
+
+    for module in MODULES:
+        app.include_router(module.router)
+    _install_error_pages(app)
+    return app
+
+
+def _static_dir():
+    from pathlib import Path
+
+    return Path(__file__).parent / "static"
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn):
+        if _wants_html(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return JSONResponse({"detail": "not signed in"}, status_code=401)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException):
+        if not _wants_html(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        template = "404.html" if exc.status_code == 404 else "error.html"
+        return render(request, template, {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        if not _wants_html(request):
+            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+        return render(request, "error.html", {"status": 400, "detail": "invalid"}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error", extra={"path": request.url.path})
+        if not _wants_html(request):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return render(request, "error.html", {"status": 500, "detail": "internal"}, status_code=500)
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]

@@ -1,0 +1,202 @@
+"""The office's decisions: approve an item into an alert (with a nynorsk draft from Apertium), reject
+it, approve or reject in bulk, change its sectors; then view and edit the alert's texts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from relay import nynorsk
+from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
+from relay.db import transaction
+from relay.models import Alert, Item, User
+from relay.sectors import sector_names
+from relay.web.access import CURATORS, READERS, ensure_office
+from relay.web.api_models import Id, small_int
+from relay.web.pages_queue import get_item, item_page, office_for
+from relay.web.templating import render, request_language
+
+router = APIRouter()
+ACCESS = {"queue_approve": CURATORS, "queue_draft_nn": CURATORS, "queue_reject": CURATORS,
+          "queue_bulk": CURATORS, "queue_tag": CURATORS, "alert_view": READERS, "alert_edit": CURATORS}
+TEXTS = ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn", "meaning_nn")
+
+
+def _typed(form) -> dict:
+    """Everything the user typed, as typed, so a re-rendered form loses nothing."""
+    values = {name: str(form.get(name, "")) for name in (*TEXTS, "priority", "ack_deadline", "nynorsk_origin")}
+    values["sectors"] = [str(s) for s in form.getlist("sectors")]
+    # The form always sends municipalities_listed; a client that leaves the list out means the whole region.
+    listed = form.get("municipalities_listed") == "1" or "municipalities" in form
+    values["municipalities"] = [str(m) for m in form.getlist("municipalities")] if listed else None
+    return values
+
+
+def _draft(values: dict) -> tuple[AlertDraft, dict[str, str]]:
+    errors: dict[str, str] = {}
+    deadline = None
+    if values["ack_deadline"]:
+        try:
+            deadline = date.fromisoformat(values["ack_deadline"])
+        except ValueError:
+            errors["ack_deadline"] = "invalid_date"
+    munis = values["municipalities"]
+    if munis is not None and (not munis or None in map(small_int, munis)):
+        errors["municipalities"] = "required"
+    if not values["sectors"]:
+        errors["sectors"] = "required"
+    draft = AlertDraft(**{n: values[n] for n in TEXTS}, priority=values["priority"], ack_deadline=deadline,
+                       nynorsk_origin="apertium" if values["nynorsk_origin"] == "apertium" else "manual",
+                       sectors=values["sectors"],
+                       municipality_ids=[int(m) for m in munis] if munis and "municipalities" not in errors else None)
+    return draft, errors
+
+
+def _actor(session, request: Request) -> User:
+    return session.get(User, request.state.user.id)
+
+
+@router.post("/queue/{item_id}/approve", response_class=HTMLResponse, name="queue_approve", include_in_schema=False)
+async def queue_approve(request: Request, item_id: Id):
+    form = await request.form()
+    values = _typed(form)
+    with transaction(request.app.state.engine) as session:
+        item = get_item(session, item_id)
+        office = office_for(request, session, form.get("office"))
+        if office is None:
+            raise HTTPException(status_code=400, detail="office")
+        draft, errors = _draft(values)
+        errors = {**validate(draft, set(sector_names("nb"))), **errors}
+        if not errors:
+            try:
+                alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
+                                     actor=_actor(session, request))
+                return RedirectResponse(f"/alerts/{alert.id}", status_code=303)
+            except CurationError as exc:
+                errors = {"form": f"curation: {exc}"}
+        return item_page(request, session, item, office, values=values, errors=errors, status_code=400)
+
+
+@router.post("/queue/{item_id}/draft-nn", response_class=HTMLResponse, name="queue_draft_nn",
+             include_in_schema=False)
+async def queue_draft_nn(request: Request, item_id: Id):
+    """Fill the nynorsk fields from the bokmål ones through Apertium; keep everything else as typed."""
+    form = await request.form()
+    values, notice = _typed(form), "drafted"
+    try:
+        drafted = {f"{n}_nn": nynorsk.draft(values[f"{n}_nb"]) for n in ("title", "summary", "meaning")}
+        values.update(drafted, nynorsk_origin="apertium")
+    except nynorsk.TranslationUnavailable:
+        notice = "apertium_missing"
+    with transaction(request.app.state.engine) as session:
+        item = get_item(session, item_id)
+        office = office_for(request, session, form.get("office"))
+        if office is None:
+            raise HTTPException(status_code=400, detail="office")
+        return item_page(request, session, item, office, values=values, notice=notice)
+
+
+@router.post("/queue/{item_id}/reject", name="queue_reject", include_in_schema=False)
+async def queue_reject(request: Request, item_id: Id):
+    form = await request.form()
+    with transaction(request.app.state.engine) as session:
+        item = get_item(session, item_id)
+        office = office_for(request, session, form.get("office"))
+        if office is None:
+            raise HTTPException(status_code=400, detail="office")
+        try:
+            reject_item(session=session, item_id=item.id, office_id=office.id, actor=_actor(session, request),
+                        note=str(form.get("note", ""))[:2000])
+        except CurationError:
+            return item_page(request, session, item, office, errors={"form": "already_approved"}, status_code=409)
+        return RedirectResponse(f"/queue?office={office.id}", status_code=303)
+
+
+@router.post("/queue/bulk", name="queue_bulk", include_in_schema=False)
+async def queue_bulk(request: Request):
+    """Approve (item title, the item's own sectors, the whole region) or reject several items at once."""
+    form = await request.form()
+    action = form.get("action")
+    if action not in ("approve", "reject"):
+        raise HTTPException(status_code=400, detail="action")
+    ids = [i for i in map(small_int, form.getlist("item_ids")) if i is not None]
+    with transaction(request.app.state.engine) as session:
+        office = office_for(request, session, form.get("office"))
+        if office is None:
+            raise HTTPException(status_code=400, detail="office")
+    done = failed = 0
+    for item_id in ids:
+        try:  # one transaction per item, so one refusal does not undo the others
+            with transaction(request.app.state.engine) as session:
+                item = session.get(Item, item_id)
+                if item is None:
+                    raise CurationError("no such item")
+                if action == "approve":
+                    approve_item(session=session, item_id=item_id, office_id=office.id,
+                                 draft=AlertDraft(title_nb=item.title), actor=_actor(session, request))
+                else:
+                    reject_item(session=session, item_id=item_id, office_id=office.id, actor=_actor(session, request))
+            done += 1
+        except CurationError:
+            failed += 1
+    return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}", status_code=303)
+
+
+@router.post("/queue/{item_id}/tags", name="queue_tag", include_in_schema=False)
+async def queue_tag(request: Request, item_id: Id):
+    """Add or remove a sector by hand; re-tagging never overrides a human tag."""
+    from relay.tagging.apply import (
+        set_human_tag,  # written alongside; imported late so the queue works without it
+    )
+
+    form = await request.form()
+    sector, present = str(form.get("sector", "")), form.get("present") == "1"
+    with transaction(request.app.state.engine) as session:
+        item = get_item(session, item_id)
+        office = office_for(request, session, form.get("office"))
+        if sector not in sector_names("nb"):
+            raise HTTPException(status_code=400, detail="sector")
+        set_human_tag(session=session, item_id=item.id, sector=sector, present=present, user_id=request.state.user.id)
+        suffix = f"?office={office.id}" if office is not None else ""
+    return RedirectResponse(f"/queue/{item_id}{suffix}", status_code=303)
+
+
+def _alert(session, request: Request, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise HTTPException(status_code=404, detail="no such alert")
+    if request.state.user.role != "ministry":  # the ministry reads every office's alerts
+        ensure_office(request.state.user, alert.office_id)
+    return alert
+
+
+def _alert_page(request, alert, *, values=None, errors=None, saved=False, status_code=200):
+    values = values or {n: getattr(alert, n) for n in TEXTS}
+    user = request.state.user
+    return render(request, "alert.html", {
+        "alert": alert, "values": values, "errors": errors or {}, "saved": saved,
+        "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),
+        "sectors": sector_names(request_language(request)),
+    }, status_code=status_code)
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse, name="alert_view", include_in_schema=False)
+def alert_view(request: Request, alert_id: Id):
+    with transaction(request.app.state.engine) as session:
+        return _alert_page(request, _alert(session, request, alert_id), saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/alerts/{alert_id}/edit", response_class=HTMLResponse, name="alert_edit", include_in_schema=False)
+async def alert_edit(request: Request, alert_id: Id):
+    form = await request.form()
+    values = {n: str(form.get(n, "")) for n in TEXTS}
+    with transaction(request.app.state.engine) as session:
+        alert = _alert(session, request, alert_id)
+        if not values["title_nb"].strip():
+            return _alert_page(request, alert, values=values, errors={"title_nb": "required"}, status_code=400)
+        changes = {n: v for n, v in values.items() if v.strip() != (getattr(alert, n) or "")}
+        if changes:
+            update_alert_texts(session=session, alert=alert, changes=changes, actor=_actor(session, request))
+    return RedirectResponse(f"/alerts/{alert_id}?saved=1", status_code=303)

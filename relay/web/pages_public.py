@@ -1,0 +1,70 @@
+"""Public pages: the front page, the register of offices and municipalities, and /healthz."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from relay.db import transaction
+from relay.register import list_municipalities, list_offices
+from relay.web.access import PUBLIC
+from relay.web.templating import render
+
+router = APIRouter()
+ACCESS = {"home": PUBLIC, "offices": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC}
+
+
+@router.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
+def home(request: Request):
+    return render(request, "home.html")
+
+
+@router.get("/offices", response_class=HTMLResponse, name="offices", include_in_schema=False)
+def offices(request: Request):
+    """The Statsforvalter offices and their municipalities with målform (written standard)."""
+    settings = request.app.state.settings
+    with transaction(request.app.state.engine) as session:
+        groups = []
+        for office in list_offices(session=session, profile=settings.profile):
+            munis = list_municipalities(session=session, office_id=office.id, profile=settings.profile)
+            groups.append({
+                "office": office,
+                "municipalities": [
+                    {"code": m.code, "name": m.name, "malform": m.malform, "confirmed": m.malform_confirmed,
+                     "sami": m.sami_area, "county": m.county.name if m.county else ""}
+                    for m in munis
+                ],
+            })
+    return render(request, "offices.html", {"groups": groups})
+
+
+@router.get("/healthz", name="healthz", response_class=PlainTextResponse, include_in_schema=False)
+def healthz():
+    """The process is up."""
+    return "ok"
+
+
+@router.get("/readyz", name="readyz", include_in_schema=False)
+def readyz(request: Request):
+    """Ready to serve: the database answers, its schema is current, and a scheduler leads."""
+    from datetime import timedelta
+
+    from fastapi.responses import JSONResponse
+    from sqlalchemy import select
+
+    from relay import migrate
+    from relay.models import Heartbeat, utcnow
+
+    checks = {}
+    engine = request.app.state.engine
+    try:
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if migrate.is_current(engine) else "behind"
+        with transaction(engine) as session:
+            leader = session.scalars(select(Heartbeat).where(
+                Heartbeat.is_leader.is_(True), Heartbeat.seen_at > utcnow() - timedelta(minutes=2))).first()
+        checks["scheduler"] = "ok" if leader else "no leader"
+    except Exception as exc:  # noqa: BLE001 - report, do not crash the probe
+        checks["database"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(checks, status_code=200 if ready else 503)

@@ -1,0 +1,186 @@
+"""The governor's curation queue: the office's undecided items with filters, bulk decisions, and the
+item page with each tag's evidence and the approval form.
+
+The decisions (approve, bulk, reject, nynorsk draft, tag changes) live in pages_alerts; both modules share `office_for`, `get_item` and `item_page`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
+from sqlalchemy import exists, select
+
+from relay.curation import region_municipalities
+from relay.db import transaction
+from relay.models import Item, Organisation, Review, Source, Tag, User
+from relay.sectors import sector_names
+from relay.web.access import CURATORS, ensure_office
+from relay.web.api_models import Id, small_int
+from relay.web.templating import render, request_language
+
+router = APIRouter()
+ACCESS = {"queue": CURATORS, "queue_item": CURATORS}
+STATES = ("new", "approved", "rejected")
+PAGE_SIZE = 200
+
+
+def office_for(request: Request, session, asked: str | None) -> Organisation | None:
+    """The office acted for: ?office= / form field (checked against the user), else the governor's own.
+    None only for an admin who has not picked one yet."""
+    user = request.state.user
+    if asked:
+        office_id = small_int(asked)
+        if office_id is None:
+            raise HTTPException(status_code=400, detail="office")
+    elif user.role == "governor" and user.office_id:
+        office_id = user.office_id
+    elif user.role == "admin":
+        return None
+    else:
+        raise HTTPException(status_code=403, detail="forbidden")
+    ensure_office(user, office_id)
+    office = session.get(Organisation, office_id)
+    if office is None or office.kind not in ("office", "lansstyrelse"):
+        raise HTTPException(status_code=404, detail="no such office")
+    return office
+
+
+def _offices(session) -> list[Organisation]:
+    kinds = ("office", "lansstyrelse")
+    return list(session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.name)))
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def list_queue(*, session, office_id: int, state="new", source_id=None, sector=None, since=None, until=None):
+    """Relevant items with an active tag, in the given state for this office (new: no decision yet)."""
+    tagged = select(Tag.id).where(Tag.item_id == Item.id, Tag.removed.is_(False))
+    if sector:
+        tagged = tagged.where(Tag.sector == sector)
+    query = select(Item).where(Item.relevant.is_(True), exists(tagged))
+    decided = select(Review.item_id).where(Review.office_id == office_id)
+    if state == "new":
+        query = query.where(Item.id.not_in(decided.where(Review.state.in_(("approved", "rejected")))))
+    else:
+        query = query.where(Item.id.in_(decided.where(Review.state == state)))
+    if source_id:
+        query = query.where(Item.source_id == source_id)
+    if since:
+        query = query.where(Item.date >= since)
+    if until:
+        query = query.where(Item.date <= until)
+    return list(session.scalars(query.order_by(Item.first_seen_at.desc(), Item.id.desc()).limit(PAGE_SIZE)))
+
+
+@router.get("/queue", response_class=HTMLResponse, name="queue", include_in_schema=False)
+def queue(request: Request):
+    q = request.query_params
+    filters = {"state": q.get("state") if q.get("state") in STATES else "new",
+               "source": q.get("source", ""), "sector": q.get("sector", ""),
+               "since": q.get("since", ""), "until": q.get("until", "")}
+    with transaction(request.app.state.engine) as session:
+        office = office_for(request, session, q.get("office"))
+        names = sector_names(request_language(request))
+        items = [] if office is None else list_queue(
+            session=session, office_id=office.id, state=filters["state"],
+            source_id=small_int(filters["source"]),
+            sector=filters["sector"] if filters["sector"] in names else None, since=_date(filters["since"]), until=_date(filters["until"]))
+        sources = session.scalars(select(Source).order_by(Source.name)).all()
+        return render(request, "queue.html", {
+            "office": office, "offices": _offices(session), "items": items, "filters": filters, "sources": sources,
+            "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})
+
+
+def item_page(request: Request, session, item: Item, office: Organisation, *, values=None, errors=None,
+              notice=None, status_code=200):
+    """The item with its evidence and the approval form (prefilled, or with what the user typed)."""
+    active = [t for t in item.tags if not t.removed]
+    if values is None:
+        values = {"title_nb": item.title, "priority": "normal", "sectors": [t.sector for t in active],
+                  "municipalities": None, "nynorsk_origin": "manual"}
+    setters = {u.id: u.email for u in session.scalars(select(User).where(
+        User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
+    review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()
+    return render(request, "queue_item.html", {
+        "item": item, "office": office, "review": review, "values": values, "errors": errors or {},
+        "notice": notice, "sectors": sector_names(request_language(request)),
+        "tags": [{"tag": t, "by": setters.get(t.set_by_user_id, "rule"), "evidence": evidence_rows(item, t)}
+                 for t in item.tags],
+        "municipalities": region_municipalities(session=session, office_id=office.id),
+    }, status_code=status_code)
+
+
+def get_item(session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail="no such item")
+    return item
+
+
+@router.get("/queue/{item_id}", response_class=HTMLResponse, name="queue_item", include_in_schema=False)
+def queue_item(request: Request, item_id: Id):
+    with transaction(request.app.state.engine) as session:
+        item = get_item(session, item_id)
+        office = office_for(request, session, request.query_params.get("office"))
+        if office is None:
+            return RedirectResponse("/queue", status_code=303)
+        return item_page(request, session, item, office)
+
+
+def _field_text(item: Item, field: str | None) -> str:
+    if field in ("title", "text"):
+        return getattr(item, field) or ""
+    value = (item.meta or {}).get(field or "")
+    return value if isinstance(value, str) else ""
+
+
+def _spans(entry: dict) -> list[tuple[int, int]]:
+    """Stored match positions, as [start, end] pairs or as matches with start/end."""
+    raw = entry.get("positions") or entry.get("spans") or [
+        (m.get("start"), m.get("end")) for m in entry.get("matches", []) if isinstance(m, dict)]
+    return sorted((int(s), int(e)) for s, e in (tuple(p)[:2] for p in raw if len(p) >= 2)
+                  if isinstance(s, int) and isinstance(e, int) and 0 <= s < e)
+
+
+def highlight(text: str, spans: list[tuple[int, int]], context: int = 80) -> Markup:
+    """The matched words marked in their text; long texts cut to a window around each match."""
+    parts, cursor = [], 0
+    for start, end in spans:
+        if start < cursor or end > len(text):
+            continue  # overlapping or stale positions (the text changed since tagging)
+        lead = text[cursor:start]
+        if len(lead) > 2 * context and cursor:
+            lead = lead[:context] + " … " + lead[-context:]
+        elif len(lead) > context and not cursor:
+            lead = "… " + lead[-context:]
+        parts.append(escape(lead) + Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        cursor = end
+    if not parts:
+        return Markup("")
+    tail = text[cursor:]
+    return Markup("").join(parts) + escape(tail if len(tail) <= context else tail[:context] + " …")
+
+
+def evidence_rows(item: Item, tag: Tag) -> list[dict]:
+    rows = []
+    for entry in tag.evidence or []:
+        if not isinstance(entry, dict):
+            rows.append({"rule": "", "field": "", "value": str(entry), "words": [], "marked": "", "weight": None})
+            continue
+        field = entry.get("field")
+        text = _field_text(item, field)
+        spans = _spans(entry)
+        words = entry.get("words") or [m.get("text") for m in entry.get("matches", []) if isinstance(m, dict)] \
+            or [text[s:e] for s, e in spans if e <= len(text)]
+        rows.append({"rule": entry.get("rule") or entry.get("rule_id") or "", "field": field or "",
+                     "value": entry.get("value", ""), "words": [w for w in words if w],
+                     "marked": highlight(text, spans), "weight": entry.get("weight", entry.get("score"))})
+    return rows

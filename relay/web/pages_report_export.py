@@ -1,0 +1,90 @@
+"""Downloads: every report table as CSV or XLSX (the same rows as the page, for the same filters),
+and the annual evaluation as HTML or PDF."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from relay.db import transaction
+from relay.i18n import translator
+from relay.reports.annual import REPORT_LANGUAGES, annual_report, render_html, render_pdf
+from relay.reports.drilldown import alert_report, municipality_report
+from relay.reports.export import FORMATS, to_csv, to_xlsx
+from relay.reports.national import national_report
+from relay.reports.tables import Table, alert_tables, municipality_tables, national_tables
+from relay.web.access import READERS, visible_office
+from relay.web.pages_report_scope import check_alert, check_municipality, filters_from, fresh
+from relay.web.templating import request_language
+
+router = APIRouter()
+ACCESS = {"report_export": READERS, "report_alert_export": READERS, "report_municipality_export": READERS,
+          "report_annual": READERS, "report_annual_pdf": READERS}
+
+
+def _download(tables: list[Table], table: str, fmt: str, name: str, language: str) -> Response:
+    if fmt not in FORMATS:
+        raise HTTPException(status_code=404, detail="unknown format")
+    chosen = tables if table == "all" else [tb for tb in tables if tb.key == table]
+    if not chosen or (fmt == "csv" and len(chosen) > 1):
+        raise HTTPException(status_code=404, detail="no such table")
+    body = to_csv(chosen[0], language) if fmt == "csv" else to_xlsx(chosen)
+    filename = f"{name}-{table}.{fmt}"
+    return Response(body, media_type=FORMATS[fmt], headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/reports/export/{table}.{fmt}", name="report_export", include_in_schema=False)
+def report_export(request: Request, table: str, fmt: str):
+    filters, language = filters_from(request), request_language(request)
+    fresh(request)
+    with transaction(request.app.state.engine) as session:
+        report = national_report(session=session, filters=filters, language=language)
+    return _download(national_tables(report, translator(language)), table, fmt, "relay-reach", language)
+
+
+@router.get("/reports/alerts/{alert_id}/export/{table}.{fmt}", name="report_alert_export", include_in_schema=False)
+def report_alert_export(request: Request, alert_id: int, table: str, fmt: str):
+    language = request_language(request)
+    fresh(request)
+    with transaction(request.app.state.engine) as session:
+        check_alert(request, session, alert_id)
+        report = alert_report(session=session, alert_id=alert_id)
+    return _download(alert_tables(report, translator(language)), table, fmt, f"relay-alert-{alert_id}", language)
+
+
+@router.get("/reports/municipalities/{code}/export/{table}.{fmt}", name="report_municipality_export",
+            include_in_schema=False)
+def report_municipality_export(request: Request, code: str, table: str, fmt: str):
+    language = request_language(request)
+    fresh(request)
+    with transaction(request.app.state.engine) as session:
+        check_municipality(request, session, code)
+        report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
+    return _download(municipality_tables(report, translator(language)), table, fmt, f"relay-municipality-{code}",
+                     language)
+
+
+def _annual(request: Request, year: int):
+    if not 2000 <= year <= 2100:
+        raise HTTPException(status_code=404, detail="no such year")
+    language = request.query_params.get("lang") or request_language(request)
+    language = language if language in REPORT_LANGUAGES else "nb"
+    fresh(request)
+    with transaction(request.app.state.engine) as session:
+        return annual_report(session=session, year=year, language=language,
+                             office_id=visible_office(request.state.user))
+
+
+@router.get("/reports/annual/{year}.pdf", name="report_annual_pdf", include_in_schema=False)
+def report_annual_pdf(request: Request, year: str):
+    if not year.isdigit():
+        raise HTTPException(status_code=404, detail="no such year")
+    pdf = render_pdf(_annual(request, int(year)))
+    return Response(pdf, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="relay-annual-{year}.pdf"'})
+
+
+# After the .pdf route: "2025.pdf" would otherwise reach this one and fail int validation.
+@router.get("/reports/annual/{year}", response_class=HTMLResponse, name="report_annual", include_in_schema=False)
+def report_annual(request: Request, year: int):
+    return HTMLResponse(render_html(_annual(request, year)))

@@ -1,0 +1,177 @@
+"""Pages reached from e-mails without a password (signed links): preferences, unsubscribe (with
+RFC 8058 one-click), and self sign-up with double opt-in limited to the municipality's domains."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from relay import links
+from relay.contacts import ContactError, confirm_contact, save_contact, unsubscribe, update_preferences
+from relay.db import transaction
+from relay.digests.render import language_for
+from relay.models import FREQUENCIES, Contact, Organisation
+from relay.outgoing import queue_optin_message
+from relay.sectors import sector_names
+from relay.tokens import TokenError
+from relay.web.access import PUBLIC
+from relay.web.templating import render, request_language
+
+router = APIRouter()
+ACCESS = {name: PUBLIC for name in (
+    "preferences", "preferences_save", "unsubscribe_page", "unsubscribe_post", "signup_form", "signup",
+    "confirm_form", "confirm",
+)}  # the signed token (or, for sign-up, the opt-in mail) is the authorisation
+
+
+def _invalid(request: Request, exc: TokenError):
+    return render(request, "link_invalid.html", {"expired": exc.expired}, status_code=410 if exc.expired else 404)
+
+
+def _prefs_context(request, contact: Contact, errors=None, saved=False):
+    names = sector_names(request_language(request))
+    current = {s.sector: s.frequency for s in contact.subscriptions if s.active}
+    return {"contact": contact, "sectors": names, "current": current, "frequencies": FREQUENCIES,
+            "neutral": contact.municipality.malform == "noytral", "errors": errors or {}, "saved": saved}
+
+
+@router.get("/p/{token}", response_class=HTMLResponse, name="preferences", include_in_schema=False)
+def preferences(request: Request, token: str):
+    try:
+        contact_id = links.read_preferences(request.app.state.settings, token)
+    except TokenError as exc:
+        return _invalid(request, exc)
+    with transaction(request.app.state.engine) as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.status == "erased":
+            return render(request, "link_invalid.html", {"expired": False}, status_code=404)
+        return render(request, "preferences.html", {**_prefs_context(request, contact), "token": token})
+
+
+@router.post("/p/{token}", response_class=HTMLResponse, name="preferences_save", include_in_schema=False)
+async def preferences_save(request: Request, token: str):
+    try:
+        contact_id = links.read_preferences(request.app.state.settings, token)
+    except TokenError as exc:
+        return _invalid(request, exc)
+    form = await request.form()
+    names = sector_names("nb")
+    choices = {s: (form.get(f"freq-{s}") or None) for s in names}
+    choices = {s: (None if f == "none" else f) for s, f in choices.items()}
+    with transaction(request.app.state.engine) as session:
+        contact = session.get(Contact, contact_id)
+        try:
+            update_preferences(session=session, contact=contact, choices=choices, language=form.get("language"),
+                               known_sectors=set(names))
+        except ContactError as exc:
+            session.rollback()
+            return render(request, "preferences.html", {**_prefs_context(request, contact, {exc.field: str(exc)}),
+                                                        "token": token}, status_code=400)
+        return render(request, "preferences.html", {**_prefs_context(request, contact, saved=True), "token": token})
+
+
+@router.get("/u/{token}", response_class=HTMLResponse, name="unsubscribe_page", include_in_schema=False)
+def unsubscribe_page(request: Request, token: str):
+    """A GET only shows the choice: link scanners follow GETs, and must not unsubscribe anyone."""
+    try:
+        contact_id, sectors = links.read_unsubscribe(request.app.state.settings, token)
+    except TokenError as exc:
+        return _invalid(request, exc)
+    names = sector_names(request_language(request))
+    return render(request, "unsubscribe.html", {"token": token, "scope": [names.get(s, s) for s in sectors or []],
+                                                "done": False, "contact_id": contact_id})
+
+
+@router.post("/u/{token}", response_class=HTMLResponse, name="unsubscribe_post", include_in_schema=False)
+async def unsubscribe_post(request: Request, token: str):
+    """RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click` with no cookies. The page's
+    own button posts `scope=all` or `scope=listed`."""
+    try:
+        contact_id, sectors = links.read_unsubscribe(request.app.state.settings, token)
+    except TokenError as exc:
+        return _invalid(request, exc)
+    form = await request.form()
+    one_click = form.get("List-Unsubscribe") == "One-Click"
+    scope = None if form.get("scope") == "all" else sectors
+    with transaction(request.app.state.engine) as session:
+        try:
+            unsubscribe(session=session, contact_id=contact_id, sectors=scope, token=token,
+                        channel="one-click" if one_click else "page")
+        except ContactError:
+            return render(request, "link_invalid.html", {"expired": False}, status_code=404)
+    names = sector_names(request_language(request))
+    return render(request, "unsubscribe.html", {"token": token, "done": True, "all": scope is None,
+                                                "scope": [names.get(s, s) for s in sectors or []],
+                                                "preferences_url": links.preferences_url(request.app.state.settings,
+                                                                                         contact_id=contact_id)})
+
+
+def _signup_context(request, session, values=None, errors=None):
+    municipalities = session.scalars(select(Organisation).where(
+        Organisation.kind.in_(["municipality", "kommun"]), Organisation.mail_domains.is_not(None),
+        Organisation.profile == request.app.state.settings.profile,
+        Organisation.mail_domains != "").order_by(Organisation.name)).all()
+    return {"municipalities": municipalities, "sectors": sector_names(request_language(request)),
+            "frequencies": FREQUENCIES, "values": values or {"sectors": [], "frequency": "weekly"},
+            "errors": errors or {}}
+
+
+@router.get("/signup", response_class=HTMLResponse, name="signup_form", include_in_schema=False)
+def signup_form(request: Request):
+    with transaction(request.app.state.engine) as session:
+        return render(request, "signup.html", _signup_context(request, session))
+
+
+@router.post("/signup", response_class=HTMLResponse, name="signup", include_in_schema=False)
+async def signup(request: Request):
+    from relay.contacts import check_domain, normalise_email
+
+    form = await request.form()
+    values = {"email": str(form.get("email", "")).strip(), "name": str(form.get("name", "")).strip(),
+              "municipality": str(form.get("municipality", "")), "sectors": form.getlist("sectors"),
+              "frequency": str(form.get("frequency", "weekly"))}
+    settings = request.app.state.settings
+    with transaction(request.app.state.engine) as session:
+        muni = session.scalars(select(Organisation).where(
+            Organisation.profile == settings.profile, Organisation.code == values["municipality"],
+            Organisation.kind.in_(["municipality", "kommun"]))).first()
+        try:
+            if muni is None:
+                raise ContactError("choose_municipality", field="municipality")
+            check_domain(muni, normalise_email(values["email"]))
+            contact = save_contact(session=session, municipality=muni, email=values["email"], name=values["name"],
+                                   sectors=values["sectors"], frequency=values["frequency"],
+                                   known_sectors=set(sector_names("nb")), status="pending", actor="signup")
+        except ContactError as exc:
+            session.rollback()
+            return render(request, "signup.html", _signup_context(request, session, values, {exc.field: str(exc)}),
+                          status_code=400)
+        if contact.status == "pending":
+            queue_optin_message(session=session, settings=settings, contact=contact,
+                                url=links.confirm_url(settings, contact_id=contact.id), language=language_for(contact))
+    return render(request, "signup_sent.html", {"email": values["email"]})
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse, name="confirm_form", include_in_schema=False)
+def confirm_form(request: Request, token: str):
+    try:
+        links.read_confirm(request.app.state.settings, token)
+    except TokenError as exc:
+        return _invalid(request, exc)
+    return render(request, "confirm.html", {"token": token, "done": False})
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse, name="confirm", include_in_schema=False)
+def confirm(request: Request, token: str):
+    try:
+        contact_id = links.read_confirm(request.app.state.settings, token)
+    except TokenError as exc:
+        return _invalid(request, exc)
+    with transaction(request.app.state.engine) as session:
+        try:
+            contact = confirm_contact(session=session, contact_id=contact_id)
+        except ContactError:
+            return render(request, "link_invalid.html", {"expired": False}, status_code=404)
+        url = links.preferences_url(request.app.state.settings, contact_id=contact.id)
+    return render(request, "confirm.html", {"token": token, "done": True, "preferences_url": url})

@@ -1,0 +1,103 @@
+"""Every report figure computed from the simulation's plan alone (never from relay.reports)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tests.reports.simulation import OSLO, SECTORS, World, median
+
+RANK = {"not-relevant": 1, "noted": 2, "will-follow-up": 3, "followed-up": 4}
+
+
+def pairs(world: World) -> list[dict]:
+    """One ladder per active alert × targeted municipality."""
+    messages_of = defaultdict(list)
+    for a in world.assignments:
+        messages_of[a["alert"], a["muni"]].append(a)
+    clicks = defaultdict(lambda: [0, 0])
+    for c in world.clicks:
+        clicks[c["alert"], c["muni"]][1 if c["bot"] else 0] += 1
+    acks = defaultdict(list)
+    for a in world.acks:
+        acks[a["alert"], a["muni"]].append(a)
+    out = []
+    for key, alert in world.alerts.items():
+        if alert["status"] != "active":
+            continue
+        for muni_id in alert["targets"]:
+            sent = [world.messages[a["message"]] for a in messages_of[key, muni_id] if a["message"]]
+            human, bots = clicks[key, muni_id]
+            own_acks = acks[key, muni_id]
+            first_ack = min((a["at"] for a in own_acks), default=None)
+            follow = [a["follow_up"] for a in own_acks if a["follow_up"]]
+            m = world.munis[muni_id]
+            out.append({
+                "alert": key, "muni": muni_id, "office": str(alert["office"]), "county": str(m["county"] or 0),
+                "month": alert["approved_at"].astimezone(OSLO).strftime("%Y-%m"), "body": alert["body"] or "",
+                "sectors": alert["sectors"], "sent": bool(sent), "reached": any(x["accepted_at"] for x in sent),
+                "delivered": any(x["delivered_at"] for x in sent), "bounced": any(x["bounced_at"] for x in sent),
+                "clicks": human, "bot_clicks": bots, "acknowledged": first_ack is not None,
+                "follow_up": max(follow, key=RANK.__getitem__) if follow else None,
+                "hours": _unit(first_ack - alert["approved_at"]) if first_ack else None,
+            })
+    return out
+
+
+def _unit(delay) -> int:
+    """docs/reports.md: whole hours below 24, whole days (counted in hours) from then on."""
+    hours = int(delay.total_seconds()) // 3600
+    return hours if hours < 24 else (hours // 24) * 24
+
+
+def figures(rows: list[dict]) -> dict:
+    follow_up = dict.fromkeys(("not-relevant", "noted", "will-follow-up", "followed-up"), 0)
+    for r in rows:
+        if r["follow_up"]:
+            follow_up[r["follow_up"]] += 1
+    return {
+        "targeted": len(rows), "sent": sum(r["sent"] for r in rows), "reached": sum(r["reached"] for r in rows),
+        "delivered": sum(r["delivered"] for r in rows), "bounced": sum(r["bounced"] for r in rows),
+        "clicked": sum(r["clicks"] > 0 for r in rows), "clicks": sum(r["clicks"] for r in rows),
+        "bot_clicks": sum(r["bot_clicks"] for r in rows), "acknowledged": sum(r["acknowledged"] for r in rows),
+        "follow_up": follow_up, "median_hours_to_ack": median([r["hours"] for r in rows if r["hours"] is not None]),
+    }
+
+
+def grouped(rows: list[dict], dimension: str) -> dict[str, dict]:
+    groups = defaultdict(list)
+    for r in rows:
+        if dimension == "sector":
+            for s in r["sectors"]:
+                groups[s].append(r)
+        else:
+            groups[r[dimension]].append(r)
+    return {k: figures(v) for k, v in groups.items()}
+
+
+def gaps(world: World, office: int | None = None) -> dict[str, list[str]]:
+    """municipality code → sectors in which no active person or function mailbox subscribes."""
+    covered = {(c["muni"], s) for c in world.contacts.values() if c["status"] == "active" and c["kind"] != "fallback"
+               for s, on in c["subs"].items() if on}
+    out = {}
+    for muni_id, m in world.munis.items():
+        if office is not None and m["office"] != office:
+            continue
+        missing = [s for s in SECTORS if (muni_id, s) not in covered]
+        if missing:
+            out[m["code"]] = missing
+    return out
+
+
+def bouncing(world: World, office: int | None = None) -> set[str]:
+    return {f"{k}@k{c['muni']}.test" for k, c in world.contacts.items() if c["status"] == "bouncing"
+            and (office is None or world.munis[c["muni"]]["office"] == office)}
+
+
+def municipality_totals(rows: list[dict]) -> dict[int, tuple[int, int, int]]:
+    out = defaultdict(lambda: [0, 0, 0])
+    for r in rows:
+        t = out[r["muni"]]
+        t[0] += 1
+        t[1] += r["reached"]
+        t[2] += r["acknowledged"]
+    return {k: tuple(v) for k, v in out.items()}

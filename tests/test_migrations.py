@@ -1,0 +1,47 @@
+"""Numbered Alembic revisions, a head file, and models that agree with the migrations (STYLE C10)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from relay import migrate
+from relay.models import Base
+
+VERSIONS = Path(migrate.MIGRATIONS) / "versions"
+
+
+def test_every_revision_file_starts_with_a_four_digit_id():
+    files = sorted(p.name for p in VERSIONS.glob("*.py"))
+    assert files, "no migrations"
+    for name in files:
+        assert re.match(r"^\d{4}_[a-z0-9_]+\.py$", name), name
+
+
+def test_the_head_file_names_the_newest_revision():
+    head = (Path(migrate.MIGRATIONS) / ".current-alembic-head").read_text().strip()
+    assert head == migrate.head_revision()
+    newest = sorted(p.name for p in VERSIONS.glob("*.py"))[-1]
+    assert newest.startswith(head)
+
+
+def test_a_migrated_database_is_at_head_and_agrees_with_the_models(migrated_engine):
+    assert migrate.current_revision(migrated_engine) == migrate.head_revision()
+    with migrated_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_it_upgrades_from_nothing_and_downgrades_the_last_migration(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'upgrade.db'}")
+    migrate.upgrade(engine)
+    assert migrate.is_current(engine)
+    head = migrate.head_revision()
+    migrate.downgrade(engine, "-1")
+    assert migrate.current_revision(engine) != head
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == head

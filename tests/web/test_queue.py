@@ -1,0 +1,208 @@
+"""The governor's queue: what it lists, the evidence it shows, approving, rejecting and bulk decisions."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from relay.db import transaction
+from relay.models import Alert, AlertTarget, AuditEntry, Review
+from tests import factories
+from tests.web.conftest import csrf_of
+
+
+def _approve_form(csrf: str, **overrides) -> dict:
+    form = {"csrf_token": csrf, "priority": "normal", "sectors": ["child-welfare"], "ack_deadline": "",
+            "title_nb": "Samvær etter omsorgsovertakelse", "summary_nb": "EMD fant brudd på artikkel 8.",
+            "meaning_nb": "Barneverntjenesten må vurdere samvær.", "title_nn": "Samvær etter omsorgsovertaking",
+            "summary_nn": "EMD fann brot på artikkel 8.", "meaning_nn": "Barnevernstenesta må vurdere samvær."}
+    form.update(overrides)
+    return form
+
+
+def test_it_lists_the_offices_undecided_tagged_items(client_for, world, engine):
+    with transaction(engine) as s:
+        untagged = factories.make_item(s, title="Untagged item")
+        irrelevant = factories.make_item(s, title="Irrelevant item", relevant=False)
+        for i in (irrelevant,):
+            from relay.models import Tag
+            s.add(Tag(item_id=i.id, sector="housing"))
+        untagged_id = untagged.id
+    page = client_for("governor_a").get("/queue")
+    assert page.status_code == 200
+    assert f'href="/queue/{world.item}"' in page.text
+    assert "Untagged item" not in page.text and "Irrelevant item" not in page.text
+    assert f"/queue/{untagged_id}" not in page.text
+
+
+def test_it_drops_an_item_once_this_office_decided_but_not_for_the_other(client_for, world):
+    a, b = client_for("governor_a"), client_for("governor_b")
+    assert a.post(f"/queue/{world.item}/reject", data={"csrf_token": csrf_of(a)},
+                  follow_redirects=False).status_code == 303
+    assert f"/queue/{world.item}" not in a.get("/queue").text
+    assert f"/queue/{world.item}" in a.get("/queue?state=rejected").text
+    assert f"/queue/{world.item}" in b.get("/queue").text
+
+
+def test_it_filters_by_sector_source_and_date(client_for, world):
+    gov = client_for("governor_a")
+    assert f"/queue/{world.item}" in gov.get("/queue?sector=child-welfare").text
+    assert f"/queue/{world.item}" not in gov.get("/queue?sector=housing").text
+    assert f"/queue/{world.item}" not in gov.get("/queue?source=999999").text
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert f"/queue/{world.item}" not in gov.get(f"/queue?since={tomorrow}").text
+    assert gov.get("/queue?since=not-a-date&state=bogus").status_code == 200
+
+
+def test_the_item_page_shows_the_evidence_with_the_matched_words_marked(client_for, world):
+    page = client_for("governor_a").get(f"/queue/{world.item}")
+    assert page.status_code == 200
+    assert "cw.care-order" in page.text and "hudoc.article" in page.text
+    assert "<mark>care order</mark>" in page.text
+    assert 'name="title_nb" type="text" value="CASE OF A.B. v. NORWAY: care order and contact rights"' in page.text
+    assert re.search(r'id="sec-child-welfare" name="sectors" value="child-welfare" checked', page.text)
+    assert page.text.count('name="municipalities"') == 2  # Voss and Bergen, both ticked
+    assert 'href="https://hudoc.echr.coe.int/' in page.text
+
+
+def test_it_approves_an_item_into_an_alert_for_the_region(client_for, world, engine):
+    gov = client_for("governor_a")
+    done = gov.post(f"/queue/{world.item}/approve", data=_approve_form(csrf_of(gov)), follow_redirects=False)
+    assert done.status_code == 303
+    alert_id = int(done.headers["location"].rsplit("/", 1)[1])
+    with transaction(engine) as s:
+        alert = s.get(Alert, alert_id)
+        assert alert.office_id == world.office_a and alert.title_nn == "Samvær etter omsorgsovertaking"
+        assert sorted(t.municipality_id for t in alert.targets) == sorted(world.munis_a)
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "alert.approve")).one().entity_id == str(alert_id)
+    page = gov.get(f"/alerts/{alert_id}")
+    assert page.status_code == 200 and "Samvær etter omsorgsovertakelse" in page.text
+
+
+def test_it_targets_only_the_municipalities_ticked(client_for, world, engine):
+    gov = client_for("governor_a")
+    form = _approve_form(csrf_of(gov), municipalities=[str(world.munis_a[0])], municipalities_listed="1")
+    done = gov.post(f"/queue/{world.item}/approve", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    with transaction(engine) as s:
+        assert s.scalars(select(AlertTarget.municipality_id)).all().count(world.munis_a[1]) <= 1
+        alert = s.get(Alert, int(done.headers["location"].rsplit("/", 1)[1]))
+        assert [t.municipality_id for t in alert.targets] == [world.munis_a[0]]
+
+
+def test_form_errors_keep_every_typed_value_and_are_announced(client_for, world, engine):
+    gov = client_for("governor_a")
+    form = _approve_form(csrf_of(gov), title_nb="  ", summary_nb="Mitt sammendrag <b>", ack_deadline="2001-01-01",
+                         priority="urgent", sectors=["child-welfare", "housing"], meaning_nn="Kva dette tyder")
+    page = gov.post(f"/queue/{world.item}/approve", data=form)
+    assert page.status_code == 400
+    assert 'role="alert"' in page.text
+    assert 'id="f-title_nb" name="title_nb" type="text" value="  " aria-invalid="true" aria-describedby="f-title_nb-error"' in page.text
+    assert "Mitt sammendrag &lt;b&gt;" in page.text and ">Kva dette tyder</textarea>" in page.text
+    assert 'value="2001-01-01" aria-invalid="true"' in page.text
+    assert re.search(r'id="prio-urgent" name="priority" value="urgent" checked', page.text)
+    assert re.search(r'value="housing" checked', page.text)
+    with transaction(engine) as s:
+        assert s.scalars(select(Alert).where(Alert.item_id == world.item)).first() is None
+
+
+def test_an_unparseable_deadline_and_no_sectors_are_errors(client_for, world):
+    gov = client_for("governor_a")
+    form = _approve_form(csrf_of(gov), ack_deadline="31.12.2099")
+    form.pop("sectors")
+    page = gov.post(f"/queue/{world.item}/approve", data=form)
+    assert page.status_code == 400
+    assert 'aria-describedby="f-ack_deadline-hint f-ack_deadline-error"' in page.text and 'id="f-sectors-error"' in page.text
+
+
+def test_the_nynorsk_draft_fills_the_nn_fields_and_keeps_the_rest(client_for, world):
+    from relay import nynorsk
+
+    gov = client_for("governor_a")
+    form = _approve_form(csrf_of(gov), title_nn="", summary_nn="", meaning_nn="", priority="urgent",
+                         title_nb="Kommunen skal vurdere samvær", summary_nb="Dommen gjelder barnevernet.")
+    page = gov.post(f"/queue/{world.item}/draft-nn", data=form)
+    assert page.status_code == 200
+    assert 'value="Kommunen skal vurdere samvær"' in page.text  # the bokmål kept
+    assert re.search(r'id="prio-urgent" name="priority" value="urgent" checked', page.text)
+    if nynorsk.available():
+        assert 'name="nynorsk_origin" value="apertium"' in page.text
+        assert re.search(r'id="f-title_nn" name="title_nn" type="text" value="[^"]+"', page.text)
+    else:
+        assert 'role="alert"' in page.text and 'name="title_nn" type="text" value=""' in page.text
+
+
+def test_the_nynorsk_draft_without_apertium_says_so_and_keeps_the_manual_fields(client_for, world, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")  # the program is absent from this machine, as far as Relay sees
+    gov = client_for("governor_a")
+    page = gov.post(f"/queue/{world.item}/draft-nn", data=_approve_form(csrf_of(gov), title_nn="Min tittel"))
+    assert page.status_code == 200
+    assert 'role="alert"' in page.text and "Apertium" not in page.text.split("<main")[0]
+    assert 'name="title_nn" type="text" value="Min tittel"' in page.text
+
+
+def test_a_rejected_item_is_recorded_with_the_note(client_for, world, engine):
+    gov = client_for("governor_a")
+    gov.post(f"/queue/{world.item}/reject", data={"csrf_token": csrf_of(gov), "note": "Not for us"})
+    with transaction(engine) as s:
+        review = s.scalars(select(Review)).one()
+        assert (review.state, review.office_id, review.note) == ("rejected", world.office_a, "Not for us")
+        assert s.scalars(select(AuditEntry.action)).all() == ["item.reject"]
+
+
+def test_bulk_approve_creates_an_alert_per_item(client_for, world, engine):
+    with transaction(engine) as s:
+        from relay.models import Tag
+
+        second = factories.make_item(s, title="CASE OF C v. NORWAY")
+        s.add(Tag(item_id=second.id, sector="education"))
+        second_id = second.id
+    gov = client_for("governor_a")
+    done = gov.post("/queue/bulk", data={"csrf_token": csrf_of(gov), "action": "approve",
+                                         "item_ids": [str(world.item), str(second_id), "999999"]},
+                    follow_redirects=False)
+    assert done.status_code == 303 and "done=2" in done.headers["location"] and "failed=1" in done.headers["location"]
+    with transaction(engine) as s:
+        alerts = s.scalars(select(Alert).where(Alert.office_id == world.office_a, Alert.item_id.in_(
+            [world.item, second_id]))).all()
+        assert sorted(a.title_nb for a in alerts) == ["CASE OF A.B. v. NORWAY: care order and contact rights",
+                                                      "CASE OF C v. NORWAY"]
+        assert {a.sector_ids[0] for a in alerts} == {"child-welfare", "education"}
+    assert "CASE OF C v. NORWAY" not in gov.get("/queue").text
+
+
+def test_an_admin_picks_the_office(client_for, world):
+    admin = client_for("admin")
+    assert f"/queue/{world.item}" not in admin.get("/queue").text
+    page = admin.get(f"/queue?office={world.office_b}")
+    assert f"/queue/{world.item}?office={world.office_b}" in page.text
+    done = admin.post(f"/queue/{world.item}/approve", data={**_approve_form(csrf_of(admin)),
+                                                            "office": str(world.office_b)}, follow_redirects=False)
+    assert done.status_code == 303
+
+
+def test_a_missing_item_or_alert_is_404(client_for, world):
+    gov = client_for("governor_a")
+    assert gov.get("/queue/999999").status_code == 404
+    assert gov.post("/queue/999999/approve", data=_approve_form(csrf_of(gov))).status_code == 404
+    assert gov.get("/alerts/999999").status_code == 404
+
+
+def test_editing_an_alert_is_audited_and_marks_nynorsk_manual(client_for, world, engine):
+    gov = client_for("governor_a")
+    with transaction(engine) as s:
+        alert = s.get(Alert, world.alert_a)
+        values = {n: getattr(alert, n) for n in ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn")}
+    done = gov.post(f"/alerts/{world.alert_a}/edit", data={"csrf_token": csrf_of(gov), **values,
+                                                           "meaning_nn": "Ny tekst på nynorsk"},
+                    follow_redirects=False)
+    assert done.status_code == 303
+    with transaction(engine) as s:
+        assert s.get(Alert, world.alert_a).meaning_nn == "Ny tekst på nynorsk"
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "alert.edit")).one()
+        assert entry.before["meaning_nn"] == "" and entry.after["meaning_nn"] == "Ny tekst på nynorsk"
+    bad = gov.post(f"/alerts/{world.alert_a}/edit", data={"csrf_token": csrf_of(gov), **values, "title_nb": "",
+                                                          "summary_nb": "kept"})
+    assert bad.status_code == 400 and ">kept</textarea>" in bad.text and 'aria-invalid="true"' in bad.text
