@@ -3,9 +3,11 @@
 # Configure with RELAY_* variables (docs/configuration.md); secrets as RELAY_<NAME>_FILE=/run/secrets/...
 FROM python:3.11-slim
 
-# Apertium drafts nynorsk from bokmål for the governors; it is optional but expected.
+# Apertium drafts nynorsk from bokmål for the governors (optional but expected); Pango lets WeasyPrint
+# write the annual report as PDF; the PostgreSQL client does `relay backup` against PostgreSQL.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends apertium-nno-nob \
+ && apt-get install -y --no-install-recommends apertium-nno-nob libpango-1.0-0 libpangoft2-1.0-0 \
+      postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 relay && mkdir /data && chown relay:relay /data

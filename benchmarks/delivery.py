@@ -1,7 +1,9 @@
 """Delivery benchmark: messages/s into an SMTP sink, and a kill-and-restart run that counts losses.
 
-    python -m benchmarks.delivery                      # 2,000 messages each part
-    python -m benchmarks.delivery --messages 10000     # the full run
+    python -m benchmarks delivery [--quick]            # 10,000 messages (quick: 1,000)
+    python -m benchmarks.delivery --messages 2000      # any size, figures as JSON
+
+On SQLite, and also on PostgreSQL when RELAY_BENCH_DATABASE_URL names one (it is emptied!).
 
 Throughput goes into Postfix's smtp-sink when it is on PATH (Debian package postfix), and is
 compared with Postfix's own smtp-source at the same message size, concurrency and connection
@@ -28,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from relay import migrate
 from relay.db import make_engine, transaction
@@ -69,9 +71,13 @@ def _settings(url: str, data_dir: Path, port: int):
                                "messages_per_connection": 1000, "domain_rate_per_minute": 1_000_000})
 
 
-def _fresh_db(workdir: Path, name: str):
-    url = f"sqlite:///{workdir / name}.db"
+def _fresh_db(workdir: Path, name: str, url: str | None = None):
+    url = url or f"sqlite:///{workdir / name}.db"
     engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
     migrate.upgrade(engine)
     return url, engine
 
@@ -95,8 +101,8 @@ def _enqueue(engine, n: int, size: int) -> int:
     return total // max(n, 1)
 
 
-def throughput(n: int, workdir: Path) -> dict:
-    url, engine = _fresh_db(workdir, "throughput")
+def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
+    url, engine = _fresh_db(workdir, "throughput", url)
     mean = _enqueue(engine, n, SIZE)
     port = _free_port()
     sink_bin = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
@@ -135,8 +141,8 @@ def throughput(n: int, workdir: Path) -> dict:
     return result
 
 
-def kill_and_restart(n: int, workdir: Path, kills: int = 2) -> dict:
-    url, engine = _fresh_db(workdir, "kill")
+def kill_and_restart(n: int, workdir: Path, kills: int = 2, url: str | None = None) -> dict:
+    url, engine = _fresh_db(workdir, "kill", url)
     _enqueue(engine, n, 1024)
     handler = CountingSink()
     port = _free_port()
@@ -174,10 +180,21 @@ def kill_and_restart(n: int, workdir: Path, kills: int = 2) -> dict:
     }
 
 
-def run(messages: int = 2000) -> dict:
+def run(quick: bool = False, messages: int | None = None) -> dict:
+    """Flat figures per database: throughput beside smtp-source, then the kill-and-restart counts."""
+    n = messages or (1000 if quick else 10_000)
+    databases = [("sqlite", None)]
+    if os.environ.get("RELAY_BENCH_DATABASE_URL"):
+        databases.append(("postgresql", os.environ["RELAY_BENCH_DATABASE_URL"]))
+    figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as tmp:
-        workdir = Path(tmp)
-        return {"throughput": throughput(messages, workdir), "kill_and_restart": kill_and_restart(messages, workdir)}
+        for name, url in databases:
+            workdir = Path(tmp) / name
+            workdir.mkdir()
+            for part, result in (("throughput", throughput(n, workdir, url)),
+                                 ("kill", kill_and_restart(n, workdir, url=url))):
+                figures.update({f"{name} {part} {key}": value for key, value in result.items()})
+    return figures
 
 
 def _worker(url: str, port: str, data_dir: str) -> None:
@@ -194,4 +211,4 @@ if __name__ == "__main__":
     if args.worker:
         _worker(*args.worker)
     else:
-        print(json.dumps(run(args.messages), indent=2))
+        print(json.dumps(run(messages=args.messages), indent=2))

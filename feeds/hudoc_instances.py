@@ -1,9 +1,10 @@
 """The HUDOC family: one application, eleven sites (SOURCES.md sections 2–4 and 10).
 
 Read by feeds/hudoc.py (JSON query API) and feeds/hudoc_rss.py (RSS). Hosts and id columns are
-seen in the RSS captures; the JSON field names of the instances other than ECHR are reported by
-public collectors and unverified for ECRI, GRETA, GREVIO, FCNM, ECRML, GRECO and COMMHR, so each
-role lists candidate columns and the parser takes the first one present.
+seen in the RSS captures; the JSON field names of ESC, EXEC and CPT are reported by public
+collectors (SOURCES.md 4) and those of ECRI, GRETA, GREVIO, FCNM, ECRML, GRECO and COMMHR are
+guesses on the same pattern, so each role lists candidate columns and the parser takes the first
+one present. CPT reports no title column, so its document title is built from reported fields.
 Also here: HUDOC's dates, and state names as the sites write them, mapped to ISO 3166 alpha-3.
 """
 
@@ -25,6 +26,7 @@ class Instance:
     state_field: str
     sectioned: bool = False  # one row per report section; Relay's item is the document
     title_fields: tuple[str, ...] = ()  # document title, first present wins
+    fallback_title_fields: tuple[str, ...] = ()  # joined into a title when no title field is present
     section_title_field: str | None = None
     language_field: str | None = None
     type_field: str | None = None
@@ -81,6 +83,7 @@ INSTANCES: dict[str, Instance] = {i.code: i for i in (
                              "isclosed", "supervision", "violations", "type", "group")),
     Instance("CPT", "cptsectionid", "cptpublicationdate", "cptstate", sectioned=True,
              title_fields=("cptdocumenttitle", "cpttitle"), section_title_field="cptsectiontitle",
+             fallback_title_fields=("cptdocumentreference", "cptstate", "cptvisityear"),
              language_field="cptlanguage", type_field="cptdocumenttype", rss_state_pattern=r"^([^:(]+)",
              meta_columns=_p("CPT", "documentid", "documentdate", "documenttype", "visittype", "visityear",
                              "documentreference", "sectiontotal")),
@@ -210,6 +213,7 @@ _STATES = {
     "GBR": "United Kingdom|Northern Ireland|England|Scotland|Wales", "IMN": "Isle of Man", "XKX": "Kosovo",
     "BLR": "Belarus", "KAZ": "Kazakhstan", "USA": "United States of America|United States|USA",
 }
+STATE_NAMES = {code: names.split("|")[0] for code, names in _STATES.items()}  # the current English name
 NAME_TO_CODE = {name.casefold(): code for code, names in _STATES.items() for name in names.split("|")}
 CODES = frozenset(_STATES)
 # Longest names first, so "Northern Ireland" wins over "Ireland" and "Serbia and Montenegro" over "Serbia".

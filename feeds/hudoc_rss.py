@@ -17,8 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import unquote
 
-from feeds.hudoc_instances import Instance, checked_date, document_id, instance_for, kind_for, states_in
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.hudoc_instances import (
+    INSTANCES,
+    Instance,
+    checked_date,
+    document_id,
+    instance_for,
+    kind_for,
+    states_in,
+)
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.xmlsafe import parse_xml
 
@@ -41,6 +49,14 @@ class Section:
     language: str | None = None
     meta: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+
+def check_params(params: dict) -> list[str]:
+    problems = check_param_types(params, {"instance": (str,)})
+    name = str(params.get("instance") or "") if isinstance(params, dict) else ""
+    if not problems and name.upper() not in INSTANCES:
+        problems.append(f"param 'instance' must name a HUDOC site ({', '.join(INSTANCES)}), not {name!r}")
+    return problems
 
 
 def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:

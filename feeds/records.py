@@ -3,6 +3,7 @@
 A collector module exposes
     fetch(source: SourceConfig, *, since: date | None, http: relay.http.HttpClient) -> Iterator[Payload]
     parse(raw: bytes, *, source: SourceConfig) -> ParseResult      (pure: no network, no database)
+    check_params(params: dict) -> list[str]                        (what is wrong with a source's params)
 It knows nothing about the database; relay.collect stores what parse returns.
 """
 
@@ -37,6 +38,7 @@ class SourceConfig:
     etag: str | None = None
     last_modified: str | None = None
     cursor: str | None = None  # collector-defined position, e.g. the newest date seen
+    workdir: str | None = None  # a folder for large downloads (UHRI), given by the runner: <data_dir>/downloads
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,29 @@ class ParseResult:
     records: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # source-level, non-fatal (bozo feed, skipped entries)
     total: int | None = None  # what the source says it holds (resultcount, MARC total comment)
+
+
+# Every kind accepts per-source request headers (relay.sources.source_config reads them).
+COMMON_PARAMS: dict[str, tuple[type, ...]] = {"headers": (dict,)}
+
+
+def check_param_types(params, accepted: dict[str, tuple[type, ...]]) -> list[str]:
+    """Unknown names and wrong types in a source's params, one line each.
+
+    An unknown name is an error, not ignored: a misspelt filter ("respondnet") would silently
+    widen a query to every state. A list is accepted wherever its items have an accepted type.
+    """
+    if not isinstance(params, dict):
+        return [f"params must be a table, not {type(params).__name__}"]
+    allowed = {**COMMON_PARAMS, **accepted}
+    problems = []
+    for name, value in params.items():
+        if name not in allowed:
+            problems.append(f"unknown param {name!r} (known: {', '.join(sorted(allowed))})")
+            continue
+        types = allowed[name]
+        items = value if isinstance(value, list) and list not in types else [value]
+        if isinstance(value, bool) or not all(isinstance(v, types) and not isinstance(v, bool) for v in items):
+            problems.append(f"param {name!r} must be {' or '.join(t.__name__ for t in types)}"
+                            f"{' (or a list of them)' if list not in types else ''}, not {value!r}")
+    return problems

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
 
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.undl import checked_date
 from feeds.xmlsafe import parse_xml
@@ -30,6 +30,10 @@ from feeds.xmlsafe import parse_xml
 HTTPS_HOSTS = ("regjeringen.no", "nhri.no", "coe.int", "ohchr.org", "un.org")
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+
+
+def check_params(params: dict) -> list[str]:
+    return check_param_types(params, {"body": (str,), "states": (str,), "https_hosts": (str,)})
 
 
 def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:

@@ -5,9 +5,9 @@ ijson yields one record at a time and only the configured countries' records are
 paragraph is one item ("uhri:" + AnnotationId), grouped by DocumentId and parented to the
 UN Digital Library item of its document ("un:" + Symbol), so the two sources meet.
 
-fetch needs HttpClient.stream_to_file (see stream_to_file below), because get() returns the body
-as bytes. It streams the download to a temporary file in the data folder, filters it there, and
-hands the runner a small JSON array of only the kept, new records.
+fetch streams the download to disk with HttpClient.stream_to_file (get() would hold the body in
+memory), filters the file there, and hands the runner a small JSON array of only the kept, new
+records.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from io import BytesIO
@@ -24,7 +23,7 @@ from typing import BinaryIO
 
 import ijson
 
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.undl import COUNTRY_CODES, checked_date
 
@@ -51,6 +50,10 @@ def normalise_label(label: str) -> str:
 def strip_dash(value) -> str:
     """ "- CRC" → "CRC": the export prefixes treaty-body values with a list dash."""
     return " ".join(str(value or "").split()).removeprefix("- ").strip()
+
+
+def check_params(params: dict) -> list[str]:
+    return check_param_types(params, {"countries": (str,), "download_dir": (str,), "max_bytes": (int,)})
 
 
 def iter_raw(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,
@@ -106,31 +109,30 @@ def parse_file(path: str | os.PathLike, *, source: SourceConfig) -> ParseResult:
 
 
 def fetch(source: SourceConfig, *, since: date | None, http) -> Iterator[Payload]:
-    """Download the export to a temporary file, keep the new records of the configured countries.
+    """Download the export to a file, keep the new records of the configured countries.
 
-    Requires `http.stream_to_file(url, path, *, headers=None, etag=None, last_modified=None,
-    max_bytes=None) -> Response`: the client's limits, politeness and retries, but the body
-    written to `path` as it arrives (Response.body empty). Not yet in relay.http.HttpClient.
+    The download is streamed to disk by http.stream_to_file (the client's limits, politeness
+    and retries) into the runner's download folder, filtered there as a stream, and deleted
+    before anything is yielded: the runner gets a small JSON array of only the kept records.
     """
-    if not hasattr(http, "stream_to_file"):
-        raise FeedError("The HTTP client cannot stream a download to a file (stream_to_file), "
-                        "which the 400 MB UHRI export needs.", retryable=False)
-    folder = Path(source.params.get("download_dir") or Path(os.environ.get("RELAY_DATA_DIR", "data")) / "downloads")
+    folder = Path(source.params.get("download_dir") or source.workdir or "")
+    if not str(folder) or str(folder) == ".":
+        raise FeedError("No folder to download the UHRI export to (the runner gives <data_dir>/downloads).",
+                        retryable=False)
     folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="uhri-", suffix=".json", dir=folder)
-    os.close(handle)
+    path = folder / f"{source.key}.json"
     kept, newest = [], source.cursor
-    try:  # the temporary file is gone before anything is yielded, whatever happens
-        response = http.stream_to_file(source.url or EXPORT_URL, name, headers=source.headers or None,
+    try:  # the downloaded file is gone before anything is yielded, whatever happens
+        response = http.stream_to_file(source.url or EXPORT_URL, path, headers=source.headers or None,
                                        etag=source.etag, last_modified=source.last_modified,
-                                       max_bytes=source.params.get("max_bytes", MAX_EXPORT_BYTES))
+                                       max_bytes=source.params.get("max_bytes", MAX_EXPORT_BYTES), expect="json")
         if not response.not_modified:
-            with open(name, "rb") as stream:
+            with path.open("rb") as stream:
                 for raw in iter_raw(stream, countries=_countries(source), since=_start(source, since)):
                     kept.append(raw)
                     newest = _newer(newest, raw.get("PublicationDateOnUhri"))
     finally:
-        os.unlink(name)
+        path.unlink(missing_ok=True)
     if response.not_modified:
         yield Payload(b"", url=response.url, not_modified=True, etag=response.etag,
                       last_modified=response.last_modified)

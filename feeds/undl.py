@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from lxml import etree
 
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.xmlsafe import parse_xml
 
@@ -49,6 +49,14 @@ def checked_date(value: date | None, raw: str | None) -> tuple[date | None, bool
     if value.year < FIRST_YEAR or value > date.today() + timedelta(days=366):
         return None, False, (f"implausible date {raw!r}",)
     return value, True, ()
+
+
+def check_params(params: dict) -> list[str]:
+    problems = check_param_types(params, {"symbols": (str,)})
+    symbols = params.get("symbols") if isinstance(params, dict) else None
+    if not problems and (not isinstance(symbols, list) or not symbols):
+        problems.append("param 'symbols' must list at least one symbol pattern, e.g. [\"CRC/C/NOR/*\"]")
+    return problems
 
 
 def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:

@@ -1,7 +1,8 @@
 """Run sources: fetch → parse → store → tag, and keep each source's health on its row.
 
 One failing source never stops the others: its error is stored on the source row and in a
-SourceRun, and the next check is pushed forward (longer after a Cloudflare challenge).
+SourceRun, and the next check is pushed forward (longer after a Cloudflare challenge). A run is
+bounded by http.run_deadline; what it stored before failing is kept.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
 from feeds import collector
-from feeds.records import FeedError, ParseResult, Payload, Record
+from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
 from relay.db import transaction
+from relay.http_errors import FetchError
 from relay.models import Item, Source, SourceRun, utcnow
+from relay.settings import get_settings
 from relay.sources import source_config
 from relay.store.items import save_record
 
@@ -50,47 +54,94 @@ def due_sources(*, engine: Engine, now: datetime | None = None) -> list[str]:
         return list(rows)
 
 
-def collect_due(*, engine: Engine, http, now: datetime | None = None) -> list[RunResult]:
-    return [run_source(engine=engine, key=key, http=http, now=now) for key in due_sources(engine=engine, now=now)]
+def collect_due(*, engine: Engine, http, now: datetime | None = None,
+                download_dir: Path | None = None) -> list[RunResult]:
+    return [run_source(engine=engine, key=key, http=http, now=now, download_dir=download_dir)
+            for key in due_sources(engine=engine, now=now)]
 
 
-def run_source(*, engine: Engine, key: str, http, since: date | None = None, now: datetime | None = None) -> RunResult:
-    """Fetch and store one source. Errors are recorded, never raised (except programming errors in tests)."""
+def run_source(*, engine: Engine, key: str, http, since: date | None = None, now: datetime | None = None,
+               download_dir: Path | None = None) -> RunResult:
+    """Fetch and store one source within http.run_deadline. Errors are recorded, never raised.
+
+    The deadline is the HTTP client's: no request starts after it and one in flight is cut off
+    at it, so the run fails there with the pages it stored so far kept. Parsing and storing
+    between requests are not interrupted.
+    download_dir: where collectors may put large downloads (UHRI); <data_dir>/downloads by default.
+    """
     now = now or utcnow()
-    with transaction(engine) as session:
-        source = session.scalars(select(Source).where(Source.key == key)).one()
-        config = source_config(source)
-    module = collector(config.kind)
-    try:
-        payloads = list(module.fetch(config, since=since, http=http))
-    except Exception as exc:  # noqa: BLE001 - any fetch failure fails this source only
-        return record_failure(engine=engine, key=key, error=exc, now=now)
-    return ingest(engine=engine, key=key, payloads=payloads, now=now)
+    workdir = download_dir or get_settings().resolved_data_dir / "downloads"
+    config = _config(engine, key, workdir)
+    with http.run_limit(http.settings.run_deadline):
+        payloads = collector(config.kind).fetch(config, since=since, http=http)
+        return _run(engine=engine, config=config, payloads=payloads, now=now)
 
 
 def ingest(*, engine: Engine, key: str, payloads: Iterable[Payload], now: datetime | None = None) -> RunResult:
-    """Parse fetched payloads and store them in one transaction with the source's health."""
-    now = now or utcnow()
+    """Parse and store payloads fetched elsewhere (the demo, `relay collect --file`), with no deadline."""
+    return _run(engine=engine, config=_config(engine, key, None), payloads=payloads, now=now or utcnow())
+
+
+def _run(*, engine: Engine, config: SourceConfig, payloads: Iterable[Payload], now: datetime) -> RunResult:
+    """Each payload is parsed and stored in its own transaction, with the cursor it carries.
+
+    So a run that fails part-way (a bad page, the run deadline) keeps the pages before it and
+    its cursor, and a long backfill progresses across runs instead of starting over.
+    """
+    key, module = config.key, collector(config.kind)
+    result = RunResult(source=key, ok=True)
+    seen: set[str] = set()
+    stream = iter(payloads)
+    last: Payload | None = None
+    every_not_modified = True
+    try:
+        while True:
+            try:
+                payload = next(stream, None)
+                if payload is None:
+                    break
+                parsed = None if payload.not_modified else module.parse(payload.body, source=config)
+            except Exception as exc:  # noqa: BLE001 - any fetch or parse failure fails this source only
+                if not isinstance(exc, FeedError | FetchError):
+                    log.exception("collector crashed", extra={"source": key})
+                return record_failure(engine=engine, key=key, error=exc, now=now, progress=result)
+            last, every_not_modified = payload, every_not_modified and payload.not_modified
+            _store(engine, key, payload, parsed, now, result, seen)
+    finally:
+        close = getattr(stream, "close", None)
+        if close:
+            close()  # a collector's clean-up (UHRI's temporary file) runs now, not at garbage collection
+    result.found = len(seen)
+    result.not_modified = last is not None and every_not_modified
     with transaction(engine) as session:
         source = session.scalars(select(Source).where(Source.key == key)).one()
-        config = source_config(source)
-    module = collector(config.kind)
-    payloads = list(payloads)
-    try:
-        parsed = [module.parse(p.body, source=config) for p in payloads if not p.not_modified]
-    except FeedError as exc:
-        return record_failure(engine=engine, key=key, error=exc, now=now)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop other sources
-        log.exception("parser crashed", extra={"source": key})
-        return record_failure(engine=engine, key=key, error=exc, now=now)
-    records = _unique(r for result in parsed for r in result.records)
-    warnings = [w for result in parsed for w in result.warnings]
-    result = RunResult(source=key, ok=True, found=len(records), warnings=warnings,
-                       not_modified=bool(payloads) and all(p.not_modified for p in payloads))
+        if last is not None:
+            source.etag = last.etag or source.etag
+            source.last_modified = last.last_modified or source.last_modified
+        source.checked_at = source.last_success_at = now
+        source.error_count = 0
+        source.failing_since = None
+        source.items_last_run = result.found
+        source.next_check_at = now + timedelta(minutes=source.interval_minutes)
+        session.add(SourceRun(source_id=source.id, started_at=now, finished_at=utcnow(), ok=True,
+                              not_modified=result.not_modified, items_found=result.found, items_new=result.new,
+                              items_updated=result.updated, warnings=result.warnings[:50]))
+    log.info("source collected", extra={"source": key, "found": result.found, "new": result.new,
+                                        "updated": result.updated})
+    return result
+
+
+def _store(engine: Engine, key: str, payload: Payload, parsed: ParseResult | None, now: datetime,
+           result: RunResult, seen: set[str]) -> None:
+    """One payload's records, tags and cursor, committed together."""
+    records = _unique(parsed.records) if parsed else []
+    if parsed:
+        result.warnings.extend(parsed.warnings)
     with transaction(engine) as session:
         source = session.scalars(select(Source).where(Source.key == key)).one()
         touched: list[Item] = []
         for record in records:
+            seen.add(record.key)
             item, outcome = save_record(session=session, record=record, source_id=source.id, now=now)
             if outcome == "new":
                 result.new += 1
@@ -100,28 +151,16 @@ def ingest(*, engine: Engine, key: str, payloads: Iterable[Payload], now: dateti
             if outcome != "unchanged":
                 touched.append(item)
         _tag(session, touched)
-        last = payloads[-1] if payloads else None
-        if last is not None:
-            source.etag = last.etag or source.etag
-            source.last_modified = last.last_modified or source.last_modified
-            source.cursor = next((p.cursor for p in reversed(payloads) if p.cursor), source.cursor)
-        source.checked_at = source.last_success_at = now
-        source.error_count = 0
-        source.failing_since = None
-        source.items_last_run = result.found
-        source.next_check_at = now + timedelta(minutes=source.interval_minutes)
-        session.add(SourceRun(source_id=source.id, started_at=now, finished_at=utcnow(), ok=True,
-                              not_modified=result.not_modified, items_found=result.found, items_new=result.new,
-                              items_updated=result.updated, warnings=warnings[:50]))
-    log.info("source collected", extra={"source": key, "found": result.found, "new": result.new,
-                                        "updated": result.updated})
-    return result
+        source.cursor = payload.cursor or source.cursor
 
 
-def record_failure(*, engine: Engine, key: str, error: Exception, now: datetime) -> RunResult:
+def record_failure(*, engine: Engine, key: str, error: Exception, now: datetime,
+                   progress: RunResult | None = None) -> RunResult:
+    """Store the failure on the source and in a SourceRun; progress: what the run stored before failing."""
     message = f"{type(error).__name__}: {error}" if not isinstance(error, FeedError) else str(error)
     if hasattr(error, "kind") and getattr(error, "kind", None):
         message = f"{error.kind}: {error}"
+    done = progress or RunResult(source=key, ok=False)
     with transaction(engine) as session:
         source = session.scalars(select(Source).where(Source.key == key)).one()
         source.error_count += 1
@@ -137,9 +176,17 @@ def record_failure(*, engine: Engine, key: str, error: Exception, now: datetime)
             wait = max(wait, timedelta(seconds=float(retry_after)))
         source.next_check_at = now + wait
         session.add(SourceRun(source_id=source.id, started_at=now, finished_at=utcnow(), ok=False,
+                              items_new=done.new, items_updated=done.updated, warnings=done.warnings[:50],
                               error=message[:2000]))
     log.warning("source failed", extra={"source": key, "error": message[:300]})
-    return RunResult(source=key, ok=False, error=message)
+    return RunResult(source=key, ok=False, new=done.new, updated=done.updated, error=message,
+                     warnings=done.warnings, new_item_ids=done.new_item_ids)
+
+
+def _config(engine: Engine, key: str, workdir: Path | None) -> SourceConfig:
+    with transaction(engine) as session:
+        source = session.scalars(select(Source).where(Source.key == key)).one()
+        return source_config(source, workdir=workdir)
 
 
 def _unique(records: Iterable[Record]) -> list[Record]:

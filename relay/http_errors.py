@@ -178,6 +178,14 @@ def deadline_error(where: str, settings: HttpSettings) -> FetchError:
     )
 
 
+def run_deadline_error(where: str, settings: HttpSettings) -> FetchError:
+    return FetchError(
+        f"{where} was cut off because the source run reached its {settings.run_deadline:g}-second limit"
+        " (http.run_deadline); what was stored before that is kept.",
+        kind="timeout",
+    )
+
+
 def too_large(where: str, cap: int, what: str) -> FetchError:
     return FetchError(
         f"{where} {what}, more than the {cap:,}-byte limit (http.max_bytes), so Relay stopped reading.",

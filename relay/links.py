@@ -17,8 +17,12 @@ def ack_url(settings: Settings, *, alert_id: int, contact_id: int) -> str:
     return f"{settings.base_url}/a/{token}"
 
 
+def ack_max_age(settings: Settings) -> int:
+    return settings.ack_link_days * 86400
+
+
 def read_ack(settings: Settings, token: str) -> tuple[int, int]:
-    data = verify(settings.signing_keys(), ACK, token, max_age_seconds=settings.ack_link_days * 86400)
+    data = verify(settings.signing_keys(), ACK, token, max_age_seconds=ack_max_age(settings))
     return int(data["a"]), int(data["c"])
 
 

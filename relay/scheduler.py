@@ -91,7 +91,18 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True) ->
 
     def collect():
         with HttpClient(settings.http) as http:
-            collect_due(engine=engine, http=http)
+            collect_due(engine=engine, http=http, download_dir=settings.resolved_data_dir / "downloads")
+
+    def documents():
+        from relay.documents.fetch import fetch_due
+
+        with HttpClient(settings.http) as http:
+            fetch_due(engine=engine, http=http)
+
+    def reports():
+        from relay.reports.refresh import ensure_fresh
+
+        ensure_fresh(engine)
 
     def sweep():
         with transaction(engine) as session:
@@ -108,7 +119,12 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True) ->
         "collect": (collect, 60),
         "plan": (lambda: plan_and_render(engine=engine, settings=settings), 60),
         "sweep": (sweep, 300),
+        "documents": (documents, 300),  # full texts of new items, politely: 20 documents a run
+        "reports": (reports, 60),  # the report tables follow the receipts within a minute
     }
+    from relay.ops.incidents import ops_jobs
+
+    jobs.update(ops_jobs(settings, engine))  # incident checks every minute, retention four times a day
     if send:
         jobs["send"] = (lambda: send_all(engine=engine, settings=settings, worker=f"run:{os.getpid()}"), 15)
     for name, (job, seconds) in jobs.items():

@@ -99,6 +99,19 @@ class ReceiptSettings(BaseModel):
     event_aggregate_months: int = Field(24, ge=1, description="raw receipt events older than this are aggregated")
 
 
+class OpsSettings(BaseModel):
+    metrics_token: SecretStr = Field(SecretStr(""), description="bearer token for Prometheus at /metrics (secret)")
+    log_format: Literal["text", "json"] = Field("text", description="log lines as text, or JSON for a collector")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="lowest level logged")
+    source_failing_minutes: int = Field(720, ge=1, description="a source failing this long opens an incident")
+    outbox_max_age_minutes: int = Field(60, ge=1, description="a queued message older than this opens an incident")
+    bounce_rate_threshold: float = Field(0.10, gt=0, le=1, description="bounced / sent over the window that alarms")
+    bounce_window_hours: int = Field(24, ge=1, description="window for the bounce rate")
+    bounce_min_messages: int = Field(20, ge=1, description="fewer sent messages than this: no bounce-rate judgement")
+    leader_stale_minutes: int = Field(5, ge=1, description="no scheduler leader seen for this long opens an incident")
+    erase_unsubscribed_days: int = Field(30, ge=1, description="unsubscribed contacts' addresses erased after this")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RELAY_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -125,6 +138,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     receipts: ReceiptSettings = Field(default_factory=ReceiptSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -177,17 +191,23 @@ class Settings(BaseSettings):
 
 
 class _SecretFileSource(PydanticBaseSettingsSource):
-    """RELAY_<NAME>_FILE=path for every secret field, nested ones included."""
+    """RELAY_<NAME>_FILE=path for every secret field, nested ones included.
+
+    Only secret fields are read this way: RELAY_SOURCES_FILE is the ordinary setting sources_file.
+    """
 
     def get_field_value(self, field, field_name):  # pragma: no cover - required by the base class
         return None, field_name, False
 
     def __call__(self) -> dict:
         found: dict = {}
+        secrets_ = set(_secret_paths(self.settings_cls))
         for name, value in os.environ.items():
-            if not (name.startswith("RELAY_") and name.endswith("_FILE")) or name == "RELAY_CONFIG_FILE":
+            if not (name.startswith("RELAY_") and name.endswith("_FILE")):
                 continue
-            parts = name[len("RELAY_"):-len("_FILE")].lower().split("__")
+            parts = tuple(name[len("RELAY_"):-len("_FILE")].lower().split("__"))
+            if parts not in secrets_:
+                continue
             try:
                 secret = Path(value).read_text(encoding="utf-8").strip()
             except OSError as exc:
@@ -197,6 +217,16 @@ class _SecretFileSource(PydanticBaseSettingsSource):
                 target = target.setdefault(part, {})
             target[parts[-1]] = secret
         return found
+
+
+def _secret_paths(model, prefix: tuple[str, ...] = ()):
+    """("smtp", "password"), ("secret_key",) …: every SecretStr field, nested groups walked."""
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _secret_paths(annotation, (*prefix, name))
+        elif annotation is SecretStr:
+            yield (*prefix, name)
 
 
 def _generated_key(data_dir: Path) -> str:

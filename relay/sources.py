@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feeds import COLLECTORS
+from feeds import COLLECTORS, collector
 from feeds.records import SourceConfig
 from relay.models import Source
 
@@ -50,6 +50,8 @@ def read_sources_file(path: Path) -> list[SourceDef]:
         seen.add(key)
         if kind not in COLLECTORS:
             problems.append(f"{where}: unknown kind {kind!r} (known: {', '.join(sorted(COLLECTORS))})")
+        else:
+            problems.extend(f"{where}: {problem}" for problem in collector(kind).check_params(entry.get("params", {})))
         interval = entry.get("interval_minutes", 360)
         if not isinstance(interval, int) or interval < 5:
             problems.append(f"{where}: interval_minutes must be a whole number of at least 5")
@@ -85,10 +87,10 @@ def sync_sources(*, session: Session, defs: list[SourceDef]) -> dict[str, int]:
     return counts
 
 
-def source_config(source: Source, headers: dict | None = None) -> SourceConfig:
+def source_config(source: Source, headers: dict | None = None, workdir: Path | None = None) -> SourceConfig:
     params = dict(source.params or {})
     return SourceConfig(
         key=source.key, kind=source.kind, name=source.name, url=source.url, params=params,
         headers=headers or params.get("headers", {}), etag=source.etag, last_modified=source.last_modified,
-        cursor=source.cursor,
+        cursor=source.cursor, workdir=str(workdir) if workdir else None,
     )

@@ -123,6 +123,7 @@ def test_it_carries_an_item_from_feed_to_acknowledgement(register, settings):
             assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
             start, _ = period_containing("weekly", utcnow().date())
             assert start.strftime("%d.%m.%Y") in text
+            assert "Kjelde: NIM" in text  # a source without an issuing body is named by its own name
 
             # 5. The contact follows the acknowledgement link in the mail (no sign-in).
             ack_link = re.search(r"https://relay\.test/a/[^\s\"<>]+", text).group(0)
@@ -138,6 +139,7 @@ def test_it_carries_an_item_from_feed_to_acknowledgement(register, settings):
 
             # 6. The report shows Voss as reached and acknowledged.
             page = web.get("/reports")
-            row = re.search(r'<tr data-municipality="4621">(.*?)</tr>', page.text, re.S).group(1)
-            numbers = re.findall(r'<td class="num">(\d+)</td>', row)
-            assert numbers == ["1", "1", "1"]
+            table = re.search(r'<table class="report-table" data-table="municipalities">(.*?)</table>', page.text, re.S)
+            row = re.search(r'<tr>\s*<th scope="row"><a href="/reports/municipalities/4621">.*?</tr>', table.group(1), re.S)
+            numbers = re.findall(r'<td class="num">\s*([^<]*?)\s*</td>', row.group(0))
+            assert numbers[:3] == ["1", "1", "1"]  # targeted, reached, acknowledged

@@ -385,3 +385,93 @@ def test_parse_retry_after_reads_seconds_and_dates():
 
 def test_response_without_content_type():
     assert Response(200, "http://x", {}, b"").content_type == ""
+
+
+# --- stream_to_file: bodies too large to hold (the UHRI export) ---------------------------------
+
+JSON = {"Content-Type": "application/json"}
+BIG_JSON = b"[" + b",".join(b'{"n":%d,"pad":"%s"}' % (i, b"x" * 200) for i in range(100_000)) + b"]"  # ~21 MB
+
+
+def test_stream_to_file_writes_a_large_body_to_disk_and_returns_no_body(server, make_client, tmp_path):
+    server.route("/export.json", Reply(200, {**JSON, "ETag": '"e1"'}, BIG_JSON))
+    target = tmp_path / "export.json"
+    response = make_client(max_bytes=64 * MB).stream_to_file(server.url("/export.json"), target, expect="json")
+    assert response.status == 200 and response.body == b"" and response.etag == '"e1"'
+    assert target.read_bytes() == BIG_JSON
+    assert [p.name for p in tmp_path.iterdir()] == ["export.json"]  # the temporary file was renamed
+
+
+def test_stream_to_file_over_the_cap_fails_and_leaves_nothing(server, make_client, tmp_path):
+    server.route("/export.json", Reply(200, JSON, BIG_JSON, content_length=False))
+    target = tmp_path / "export.json"
+    error = fetch_error(make_client(max_bytes=MB).stream_to_file, server.url("/export.json"), target)
+    assert (error.kind, error.retryable) == ("too-large", False) and "http.max_bytes" in str(error)
+    assert list(tmp_path.iterdir()) == []
+    assert server.sent["/export.json"] < len(BIG_JSON)  # stopped reading
+
+
+def test_stream_to_file_304_keeps_the_old_file(server, client, tmp_path):
+    server.route("/export.json", Reply(304))
+    target = tmp_path / "export.json"
+    target.write_bytes(b"[1]")
+    response = client.stream_to_file(server.url("/export.json"), target, etag='"e1"', last_modified="Mon, 01 Jun 2026")
+    assert response.not_modified and (response.etag, response.last_modified) == ('"e1"', "Mon, 01 Jun 2026")
+    assert server.requests[0].header("If-None-Match") == '"e1"'
+    assert server.requests[0].header("If-Modified-Since") == "Mon, 01 Jun 2026"
+    assert target.read_bytes() == b"[1]" and [p.name for p in tmp_path.iterdir()] == ["export.json"]
+
+
+def test_stream_to_file_starts_the_file_again_on_a_retry(server, make_client, tmp_path, fake):
+    # The first answer stalls half-way (a read timeout); the retry must not append to its bytes.
+    server.route("/export.json", Reply(200, JSON, BIG_JSON, stall_after=len(BIG_JSON) // 2), Reply(200, JSON, BIG_JSON))
+    target = tmp_path / "export.json"
+    make_client(read_timeout=0.3, retries=1, max_bytes=64 * MB).stream_to_file(server.url("/export.json"), target)
+    assert server.hits("/export.json") == 2 and len(fake.sleeps) == 1
+    assert target.read_bytes() == BIG_JSON
+
+
+def test_stream_to_file_checks_the_first_bytes_before_writing(server, client, tmp_path):
+    page = b"<!DOCTYPE html><html><body>Maintenance</body></html>" + b" " * 10_000
+    server.route("/export.json", Reply(200, {"Content-Type": "application/json"}, page))
+    error = fetch_error(client.stream_to_file, server.url("/export.json"), tmp_path / "export.json", expect="json")
+    assert error.kind == "wrong-content" and "an HTML page" in str(error)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stream_to_file_refuses_an_empty_body(server, client, tmp_path):
+    server.route("/export.json", Reply(200, JSON, b""))
+    error = fetch_error(client.stream_to_file, server.url("/export.json"), tmp_path / "export.json", expect="json")
+    assert error.kind == "empty" and list(tmp_path.iterdir()) == []
+
+
+def test_stream_to_file_past_the_deadline_is_a_timeout(server, fake, tmp_path):
+    # The real clock: the drip would take 20 s, each chunk well inside the read timeout.
+    server.route("/export.json", Reply(200, JSON, b"[" + b"1," * 100 + b"1]", chunk_size=10, drip=0.1))
+    with HttpClient(http_settings(request_deadline=0.5), sleep=fake.sleep) as client:
+        error = fetch_error(client.stream_to_file, server.url("/export.json"), tmp_path / "export.json")
+    assert error.kind == "timeout" and "request_deadline" in str(error)
+    assert server.hits("/export.json") == 1 and list(tmp_path.iterdir()) == []
+
+
+# --- run_limit: http.run_deadline for one source run --------------------------------------------
+
+def test_no_request_starts_after_the_run_deadline(server, make_client, fake):
+    server.route("/feed", Reply(200, XML, RSS))
+    client = make_client(run_deadline=60)
+    with client.run_limit(60):
+        assert client.get(server.url("/feed")).body == RSS
+        fake.now += 61
+        error = fetch_error(client.get, server.url("/feed"))
+    assert error.kind == "timeout" and "http.run_deadline" in str(error) and "60-second" in str(error)
+    assert server.hits("/feed") == 1
+    assert client.get(server.url("/feed")).body == RSS  # outside the run, only the request deadline applies
+
+
+def test_the_run_deadline_shortens_a_request_that_would_outlast_it(server, fake):
+    # The real clock: 2 s left in the run, a drip that would take 20 s, a request deadline of 30 s.
+    server.route("/feed", Reply(200, XML, b"<rss>" + b"x" * 200, chunk_size=10, drip=0.1))
+    with HttpClient(http_settings(request_deadline=30, run_deadline=0.5), sleep=fake.sleep) as client:
+        with client.run_limit(0.5):
+            error = fetch_error(client.get, server.url("/feed"))
+    assert error.kind == "timeout" and "http.run_deadline" in str(error)

@@ -38,6 +38,7 @@ def collect(keys: tuple[str, ...], since, run_all: bool) -> None:
         results = []
         for key in bar:
             results.append(run_source(engine=engine, key=key, http=http,
+                                      download_dir=settings.resolved_data_dir / "downloads",
                                       since=since.date() if isinstance(since, date) else None))
     for r in results:
         if r.ok:

@@ -11,27 +11,43 @@ from relay.cli.common import engine_for, settings_or_exit
 
 @click.group()
 def documents() -> None:
-    """Full text of judgments and reports: fetch, show."""
+    """Full text of judgments and reports: fetch, re-tag, show."""
 
 
 @documents.command("fetch")
 @click.option("--item", "item_id", type=int, help="only this item's documents, due or not")
 @click.option("--limit", type=int, default=20, show_default=True, help="documents fetched in this run")
-def fetch_cmd(item_id: int | None, limit: int) -> None:
+@click.option("--tag/--no-tag", "retag", default=True, show_default=True,
+              help="re-tag the items whose text arrived or changed")
+def fetch_cmd(item_id: int | None, limit: int, retag: bool) -> None:
     """Fetch due documents (or one item's); re-fetches are conditional and unchanged texts are not re-read."""
     from relay.documents.fetch import fetch_due
+    from relay.documents.retag import tag_changed
     from relay.http import HttpClient
 
     settings = settings_or_exit()
+    engine = engine_for(settings)
     with HttpClient(settings.http) as http:
-        report = fetch_due(engine=engine_for(settings), http=http, limit=limit, item_id=item_id)
+        report = fetch_due(engine=engine, http=http, limit=limit, item_id=item_id)
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing due"
     click.echo(f"planned {report.planned}, fetched {report.claimed}: {outcomes}")
     if report.new_item_ids:
         click.echo(f"{len(report.new_item_ids)} recommendation item(s) created")
+    if retag:
+        click.echo(f"re-tagged {tag_changed(engine)} item(s) from their document text")
     for error in report.errors:
         click.echo(f"✗ {error}", err=True)
     sys.exit(1 if report.errors else 0)
+
+
+@documents.command("tag")
+@click.option("--limit", type=int, default=200, show_default=True, help="items re-tagged in this run")
+def tag_cmd(limit: int) -> None:
+    """Re-tag the items whose document text arrived or changed since they were last tagged."""
+    from relay.documents.retag import tag_changed
+
+    settings = settings_or_exit()
+    click.echo(f"re-tagged {tag_changed(engine_for(settings), limit=limit)} item(s) from their document text")
 
 
 @documents.command("show")

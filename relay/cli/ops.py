@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from relay.cli.common import engine_for, settings_or_exit
+from relay.cli.common import engine_for, initialise_or_exit, settings_or_exit
 
 
 @click.command("check")
@@ -142,12 +142,11 @@ def scheduler_cmd() -> None:
 
     from relay.ops.logging import configure_logging
     from relay.scheduler import build_scheduler
-    from relay.setup import initialise
 
     settings = settings_or_exit()
     configure_logging(settings)
     engine = engine_for(settings)
-    initialise(settings=settings, engine=engine)
+    initialise_or_exit(settings, engine)
     # Sending is left to `relay worker`; the scheduler collects, plans, sweeps and watches.
     scheduler, leadership = build_scheduler(settings=settings, engine=engine, send=False)
     stop = threading.Event()

@@ -25,10 +25,19 @@ def _options(command):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)(command)
 
 
+def _month(_ctx, param, value: str | None) -> str | None:
+    from relay.web.pages_report_scope import MONTH
+
+    if value is not None and not MONTH.match(value):
+        raise click.BadParameter(f"{value!r} is not a month; give YYYY-MM, e.g. 2025-03", param=param)
+    return value
+
+
 def _period(command):
-    command = click.option("--year", type=int, help="approval year (same as --start YYYY-01 --end YYYY-12)")(command)
-    command = click.option("--start", help="first approval month, YYYY-MM")(command)
-    command = click.option("--end", help="last approval month, YYYY-MM")(command)
+    command = click.option("--year", type=click.IntRange(2000, 2100),
+                           help="approval year (same as --start YYYY-01 --end YYYY-12)")(command)
+    command = click.option("--start", callback=_month, help="first approval month, YYYY-MM")(command)
+    command = click.option("--end", callback=_month, help="last approval month, YYYY-MM")(command)
     command = click.option("--county", help="county number (fylkesnummer)")(command)
     command = click.option("--sector", help="sector id")(command)
     return click.option("--body", help="issuing body, e.g. ECHR")(command)

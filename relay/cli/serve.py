@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from relay.cli.common import engine_for, settings_or_exit
+from relay.cli.common import engine_for, initialise_or_exit, settings_or_exit
 
 
 @click.command()
@@ -15,18 +15,19 @@ def run(host: str, port: int, demo: bool) -> None:
     """Web UI, API, scheduler and sender in one process, on embedded defaults (SQLite, local maildir)."""
     import uvicorn
 
+    from relay.ops.logging import configure_logging
     from relay.scheduler import build_scheduler
-    from relay.setup import initialise
     from relay.web.app import create_app
 
     settings = settings_or_exit()
+    configure_logging(settings)
     if demo:
         from relay.settings import load_settings
 
         if settings.base_url == "http://127.0.0.1:8000" and port != 8000:
             settings = load_settings(base_url=f"http://{host}:{port}")
     engine = engine_for(settings)
-    initialise(settings=settings, engine=engine)
+    initialise_or_exit(settings, engine)
     if demo:
         from relay.demo import load_demo
 
@@ -38,7 +39,8 @@ def run(host: str, port: int, demo: bool) -> None:
         scheduler.start()
     click.echo(f"Relay on http://{host}:{port}/  (mail: {settings.smtp.host or settings.maildir_path})")
     try:
-        uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+        # log_config=None: uvicorn keeps the handler configure_logging installed (one format, JSON or text).
+        uvicorn.run(create_app(settings, engine), host=host, port=port, log_config=None)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -53,5 +55,6 @@ def web(host: str, port: int, workers: int) -> None:
     """Only the web UI and API (scale-out: run `relay worker` and one scheduler elsewhere)."""
     import uvicorn
 
-    settings_or_exit()
-    uvicorn.run("relay.web.asgi:app", host=host, port=port, workers=workers)
+    settings_or_exit()  # fail here, with the setting named, rather than in every worker process
+    # Each worker process imports relay.web.asgi, which configures logging from the settings.
+    uvicorn.run("relay.web.asgi:app", host=host, port=port, workers=workers, log_config=None)

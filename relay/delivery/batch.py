@@ -1,8 +1,13 @@
 """One batch: claim due messages, hand them over on parallel lanes, record every outcome.
 
-Order of commits per message (§5.2, §5.4): the claim (whole batch) → the attempt row
-('started') → the bytes on the wire → the outcome. A crash between any two leaves a state the
-lease sweep and the next attempt know how to finish.
+Order of commits (§5.2, §5.4): the claim (whole batch, one transaction) → the attempt rows
+('started') of a lane's chunk (one transaction) → the bytes on the wire, message by message →
+the chunk's outcomes (one transaction). A crash between any two leaves a state the lease sweep
+and the next attempt know how to finish. Writing per chunk rather than per message is what
+makes the sender fast (two commits per message cost most of its time); the price is paid only
+after a crash: every message of the chunks in hand then has an attempt left 'started', so each is
+retried and counted as a possible duplicate, and those the server had already accepted are sent
+twice. At most concurrency × CHUNK messages, and only ever once per crash.
 """
 
 from __future__ import annotations
@@ -17,17 +22,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from relay.db import transaction
-from relay.delivery.claim import claim_due, release
+from relay.delivery.claim import Release, claim_due, release_many
 from relay.delivery.dkim import DkimError, Signer
 from relay.delivery.maildir import MaildirLane
 from relay.delivery.policy import Verdict
 from relay.delivery.ratelimit import DomainLimiter, domain_of, shared_limiter
 from relay.delivery.smtp import SmtpLane
-from relay.delivery.transitions import record_verdict, start_attempt
+from relay.delivery.transitions import Outcome, record_outcomes, start_attempts, withdraw_attempts
 from relay.models import Message, utcnow
 
 log = logging.getLogger("relay.delivery")
 BUSY_PAUSE = timedelta(minutes=1)  # untried messages wait this long after their lanes gave up
+CHUNK = 25  # messages a lane starts, sends and records together: bounds what a crash can duplicate
 
 
 @dataclass
@@ -70,6 +76,7 @@ class OutboxItem:
     mime: bytes
     created_at: datetime
     deadline_at: datetime | None
+    contact_id: int | None
 
 
 _sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-sqlite")
@@ -88,12 +95,30 @@ async def _db(engine, fn, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(executor, run)
 
 
-def _load(*, session, ids: list[int]) -> list[OutboxItem]:
-    rows = session.execute(
+def _claim(*, session, worker: str, now: datetime, batch: int) -> list[OutboxItem]:
+    """Claim and read the batch in one transaction."""
+    ids = claim_due(session=session, worker=worker, now=now, batch=batch)
+    if not ids:
+        return []
+    rows = session.connection().execute(
         select(Message.id, Message.to_address, Message.envelope_from, Message.message_id_header, Message.mime,
-               Message.created_at, Message.deadline_at).where(Message.id.in_(ids)).order_by(Message.id)
+               Message.created_at, Message.deadline_at, Message.contact_id)
+        .where(Message.id.in_(ids)).order_by(Message.id)
     )
     return [OutboxItem(*row) for row in rows]
+
+
+def _start(*, session, worker: str, now: datetime, ids: list[int], pushed: list[Release]) -> dict:
+    release_many(session=session, worker=worker, releases=pushed)
+    return start_attempts(session=session, message_ids=ids, worker=worker, now=now)
+
+
+def _finish(*, session, worker: str, now: datetime, outcomes: list[Outcome], untried: list[Release], rng,
+            settings) -> tuple[dict[int, str], int]:
+    statuses = record_outcomes(session=session, worker=worker, outcomes=outcomes, now=now, rng=rng,
+                               settings=settings)
+    withdraw_attempts(session=session, message_ids=[r.message_id for r in untried], worker=worker)
+    return statuses, release_many(session=session, worker=worker, releases=untried)
 
 
 @dataclass
@@ -115,26 +140,46 @@ class _Batch:
     def deadline(self, item: OutboxItem) -> datetime:
         return item.deadline_at or item.created_at + timedelta(hours=self.settings.smtp.retry_deadline_hours)
 
-    async def run_lane(self, lane, queue: asyncio.Queue) -> None:
+    async def run_lane(self, lane, queue: asyncio.Queue, pool: LanePool) -> None:
         try:
             while lane.usable and not self.stopping() and not queue.empty():
-                await self.handle(queue.get_nowait(), lane)
+                chunk = [queue.get_nowait() for _ in range(min(CHUNK, queue.qsize()))]
+                await self.send_chunk(chunk, lane)
         finally:
-            await lane.close()
+            await pool.put(lane)
 
-    async def handle(self, item: OutboxItem, lane) -> None:
+    async def send_chunk(self, chunk: list[OutboxItem], lane) -> None:
         now = self.clock()
-        wait = self.limiter.take(domain_of(item.to_address), now)
-        if wait:
-            await _db(self.engine, release, message_id=item.id, worker=self.worker,
-                      due_at=now + timedelta(seconds=wait), reason="domain rate limit")
-            self.report.pushed_back += 1
-            return
-        started = await _db(self.engine, start_attempt, message_id=item.id, worker=self.worker, now=now)
-        if started is None:
-            self.report.lost += 1
-            return
-        self.report.possible_duplicates += started.interrupted
+        ready, pushed = [], []
+        for item in chunk:
+            wait = self.limiter.take(domain_of(item.to_address), now)
+            if wait:
+                pushed.append(Release(item.id, now + timedelta(seconds=wait), "domain rate limit"))
+            else:
+                ready.append(item)
+        started = await _db(self.engine, _start, worker=self.worker, now=now, ids=[i.id for i in ready],
+                            pushed=pushed)
+        self.report.pushed_back += len(pushed)
+        outcomes, untried = [], []
+        for item in ready:
+            attempt = started.get(item.id)
+            if attempt is None:
+                self.report.lost += 1
+                continue
+            self.report.possible_duplicates += attempt.interrupted
+            if self.stopping() or not lane.usable:
+                untried.append(item)
+                continue
+            verdict = await self.attempt(item, lane)
+            outcomes.append(Outcome(item.id, attempt.number, verdict, item.contact_id, self.deadline(item)))
+        statuses, released = await _db(self.engine, _finish, worker=self.worker, now=self.clock(),
+                                       outcomes=outcomes, untried=self.give_back(untried), rng=self.rng,
+                                       settings=self.settings)
+        for status in statuses.values():
+            self.report.count(status)
+        self.report.released += released
+
+    async def attempt(self, item: OutboxItem, lane) -> Verdict:
         try:
             mime = self.signer.sign(item.mime) if self.signer else item.mime
         except DkimError as exc:
@@ -142,38 +187,82 @@ class _Batch:
         else:
             verdict = await lane.deliver(item, mime)
         self.report.possible_duplicates += verdict.uncertain
-        status = await _db(self.engine, record_verdict, message_id=item.id, number=started.number,
-                           worker=self.worker, verdict=verdict, now=self.clock(),
-                           retry_deadline=timedelta(hours=self.settings.smtp.retry_deadline_hours), rng=self.rng)
-        self.report.count(status)
         if verdict.stop_batch:
             self.halted = verdict.reply
             self.report.auth_failed = verdict.evidence == "auth"
             log.error("delivery halted", extra={"worker": self.worker, "message_id": item.id, "reply": verdict.reply})
         elif not lane.usable:
             self.halted = self.halted or verdict.reply
+        return verdict
 
-    async def release_rest(self, items: list[OutboxItem]) -> None:
+    def give_back(self, items: list[OutboxItem]) -> list[Release]:
+        """Untried messages go back to the queue: at once when the worker is stopping, after a pause
+        when the lanes gave up; one whose deadline has passed ends as a temporary failure."""
         now = self.clock()
         shutdown = self.stop is not None and self.stop.is_set() and not self.halted
         due = now if shutdown else now + BUSY_PAUSE
         reason = "worker stopping" if shutdown else f"not tried: {self.halted or 'lanes closed'}"
-        for item in items:
-            if await _db(self.engine, release, message_id=item.id, worker=self.worker, due_at=due, reason=reason,
-                         deadline_passed=now >= self.deadline(item)):
-                self.report.released += 1
+        return [Release(item.id, due, reason, now >= self.deadline(item)) for item in items]
+
+    async def release_rest(self, items: list[OutboxItem]) -> None:
+        if items:
+            self.report.released += await _db(self.engine, release_many, worker=self.worker,
+                                              releases=self.give_back(items))
+
+
+class LanePool:
+    """Lanes kept open from one batch to the next (a drain, a worker loop), so a connection carries
+    up to messages_per_connection messages instead of one batch's share. A lane that gave up is
+    closed, and the next batch gets a fresh one."""
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.idle: list = []
+
+    def take(self):
+        return self.idle.pop() if self.idle else self.factory()
+
+    async def put(self, lane) -> None:
+        if lane.usable:
+            self.idle.append(lane)
+        else:
+            await lane.close()
+
+    async def close(self) -> None:
+        idle, self.idle = self.idle, []
+        for lane in idle:
+            await lane.close()
+
+
+def lane_pool(settings) -> LanePool:
+    """SMTP lanes when a host is set, otherwise the local Maildir."""
+    if settings.smtp.host:
+        return LanePool(lambda: SmtpLane(settings.smtp))
+    return LanePool(lambda: MaildirLane(settings.maildir_path))
 
 
 async def send_due(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
                    limiter: DomainLimiter | None = None, stop=None, rng: random.Random | None = None,
-                   lane_factory=None) -> SendReport:
-    """Claim up to `batch` due messages and hand each over once. `now` freezes the clock (tests)."""
+                   lane_factory=None, lanes: LanePool | None = None) -> SendReport:
+    """Claim up to `batch` due messages and hand each over once. `now` freezes the clock (tests).
+
+    lanes: open connections to use and give back (the caller closes them); without it, this
+    batch opens its own and closes them at the end."""
+    own_pool = lanes is None
+    pool = lanes or (LanePool(lane_factory) if lane_factory else lane_pool(settings))
+    try:
+        return await _send_due(engine, settings, worker, batch, now, limiter, stop, rng, pool)
+    finally:
+        if own_pool:
+            await pool.close()
+
+
+async def _send_due(engine, settings, worker, batch, now, limiter, stop, rng, pool: LanePool) -> SendReport:
     clock = (lambda: now) if now is not None else utcnow
     limiter = limiter or shared_limiter(settings.smtp.domain_rate_per_minute)
-    ids = await _db(engine, claim_due, worker=worker, now=clock(), batch=batch)
-    if not ids:
+    items = await _db(engine, _claim, worker=worker, now=clock(), batch=batch)
+    if not items:
         return SendReport()
-    items = await _db(engine, _load, ids=ids)
     try:
         signer = Signer.from_settings(settings.smtp)
     except DkimError as exc:
@@ -184,14 +273,11 @@ async def send_due(*, engine, settings, worker: str, batch: int = 100, now: date
     state.report.claimed = len(items)
     if config_error:
         state.signer = _Broken(config_error)
-    if lane_factory is None:
-        lane_factory = (lambda: SmtpLane(settings.smtp)) if settings.smtp.host else (
-            lambda: MaildirLane(settings.maildir_path))
     lane_count = min(settings.smtp.concurrency, len(items)) if settings.smtp.host else 1
     queue: asyncio.Queue[OutboxItem] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
-    await asyncio.gather(*(state.run_lane(lane_factory(), queue) for _ in range(lane_count)))
+    await asyncio.gather(*(state.run_lane(pool.take(), queue, pool) for _ in range(lane_count)))
     rest = []
     while not queue.empty():
         rest.append(queue.get_nowait())

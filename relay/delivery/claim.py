@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, literal, select, update
@@ -79,3 +80,17 @@ def release(*, session: Session, message_id: int, worker: str, due_at: datetime,
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Release:
+    message_id: int
+    due_at: datetime
+    reason: str
+    deadline_passed: bool = False
+
+
+def release_many(*, session: Session, worker: str, releases: list[Release]) -> int:
+    """release() for each, in the caller's one transaction; returns how many were still ours."""
+    return sum(release(session=session, message_id=r.message_id, worker=worker, due_at=r.due_at, reason=r.reason,
+                       deadline_passed=r.deadline_passed) for r in releases)

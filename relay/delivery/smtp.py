@@ -8,19 +8,24 @@ not hammered; the messages it did not reach go back to the queue untried.
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import replace
 
 import aiosmtplib
 
-from relay.delivery.policy import Verdict, classify_error, classify_reply
+from relay.delivery.policy import Verdict, classify_error
+from relay.delivery.wire import Wire, envelope_address, transact
 
 CONNECT_STAGES = ("connect", "starttls", "auth")
+_XTEXT_SAFE = re.compile(r"[!-*,-<>-~]*")  # printable ASCII except "+" and "="
 _LOCAL_HOSTNAME = socket.gethostname()  # not getfqdn(): that can wait on DNS for seconds
 
 
 def xtext(value: str) -> str:
     """RFC 3461 xtext, for ENVID and ORCPT."""
+    if _XTEXT_SAFE.fullmatch(value):
+        return value
     return "".join(c if 33 <= ord(c) <= 126 and c not in "+=" else f"+{ord(c):02X}" for c in value)
 
 
@@ -28,7 +33,8 @@ class SmtpLane:
     def __init__(self, smtp, *, tls_context=None):
         self.settings = smtp
         self.tls_context = tls_context
-        self.client: aiosmtplib.SMTP | None = None
+        self.client: aiosmtplib.SMTP | None = None  # opened the session; knows the EHLO extensions
+        self.wire: Wire | None = None  # carries the mail transactions (wire.py says why)
         self.host: str | None = None
         self.transactions = 0
         self.usable = True
@@ -52,41 +58,47 @@ class SmtpLane:
         if s.username:
             self._stage = "auth"
             await client.login(s.username, s.password.get_secret_value())
+        if client.is_ehlo_or_helo_needed:
+            self._stage = "connect"
+            await client.ehlo()
+        self.wire = Wire(client.transport)
 
-    async def _ensure(self) -> aiosmtplib.SMTP:
-        if self.client is not None and self.client.is_connected \
+    async def _ensure(self) -> Wire:
+        if self.wire is not None and self.wire.open \
                 and self.transactions < self.settings.messages_per_connection:
-            return self.client
+            return self.wire
         await self.close()
         await self._open()
-        return self.client
+        return self.wire
 
     async def deliver(self, item, mime: bytes) -> Verdict:
         """Hand over one message: MAIL, one RCPT, DATA. Never raises; the verdict says what happened."""
         try:
-            client = await self._ensure()
+            wire = await self._ensure()
             self._stage = "mail"
-            mail_options, rcpt_options, encoding = self._options(client, item, mime)
-            await client.mail(item.envelope_from, options=mail_options, encoding=encoding)
-            self._stage = "rcpt"
-            await client.rcpt(item.to_address, options=rcpt_options, encoding=encoding)
-            self._stage = "data"
-            response = await client.data(mime)
+            mail_options, rcpt_options, encoding = self._options(self.client, item, mime)
+            verdict, needs_reset = await transact(
+                wire, mail=_command(b"MAIL FROM:", item.envelope_from, mail_options, encoding),
+                rcpt=_command(b"RCPT TO:", item.to_address, rcpt_options, encoding), mime=mime,
+                pipelining=self.client.supports_extension("pipelining"), timeout=self.settings.timeout,
+            )
             self.transactions += 1
-            return replace(classify_reply(response.code, response.message, "data"), host=self.host)
         except _NeedsSmtpUtf8 as exc:
-            await self._reset_transaction()
             return Verdict("technical", str(exc), "config")
         except Exception as exc:  # every failure becomes a recorded verdict (C6)
             self.transactions += 1
-            verdict = replace(classify_error(exc, self._stage), host=self.host)
-            if self._stage in CONNECT_STAGES or verdict.reply.startswith("421"):
-                self.usable = False
-            if verdict.close_connection:
-                await self.close()
-            else:
-                await self._reset_transaction()
-            return verdict
+            stage = self.wire.stage if self._stage == "mail" and self.wire is not None else self._stage
+            verdict = classify_error(exc, stage)
+            needs_reset = False
+            self._abort()  # replies may still be on their way: this session cannot be trusted
+        verdict = replace(verdict, host=self.host)
+        if self._stage in CONNECT_STAGES or verdict.reply.startswith("421"):
+            self.usable = False
+        if verdict.close_connection:
+            await self.close()
+        elif needs_reset:
+            await self._reset_transaction()
+        return verdict
 
     def _options(self, client: aiosmtplib.SMTP, item, mime: bytes) -> tuple[list[str], list[str], str]:
         mail_options: list[str] = []
@@ -96,7 +108,7 @@ class SmtpLane:
             # Ask for failure and delay reports (§3.2); they route back through the envelope sender.
             mail_options += ["RET=HDRS", f"ENVID={xtext(item.message_id_header.strip('<>'))}"]
             rcpt_options += ["NOTIFY=FAILURE,DELAY", f"ORCPT=rfc822;{xtext(item.to_address)}"]
-        if any(b > 127 for b in mime) and client.supports_extension("8bitmime"):
+        if client.supports_extension("8bitmime") and not mime.isascii():
             mail_options.append("BODY=8BITMIME")
         if not (item.to_address + item.envelope_from).isascii():
             if not client.supports_extension("smtputf8"):
@@ -107,21 +119,37 @@ class SmtpLane:
 
     async def _reset_transaction(self) -> None:
         """After a refused MAIL/RCPT/DATA the session goes on with RSET; if that fails, reconnect later."""
-        if self.client is None or not self.client.is_connected:
+        if self.wire is None or not self.wire.open:
             return
         try:
-            await self.client.rset()
+            await self.wire.command(b"RSET\r\n", self.settings.timeout)
         except Exception:  # a broken session is simply replaced on the next message
             await self.close()
 
+    def _abort(self) -> None:
+        if self.wire is not None:
+            self.wire.transport.close()
+        elif self.client is not None:
+            self.client.close()
+        self.wire = self.client = None
+
     async def close(self) -> None:
-        client, self.client = self.client, None
-        if client is None or not client.is_connected:
-            return
-        try:
-            await client.quit()
-        except Exception:  # QUIT is a courtesy
-            client.close()
+        wire, self.wire, client, self.client = self.wire, None, self.client, None
+        if wire is not None:
+            if wire.open:
+                await wire.quit(min(self.settings.timeout, 5.0))
+            else:
+                wire.transport.close()
+        elif client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except Exception:  # QUIT is a courtesy
+                client.close()
+
+
+def _command(verb: bytes, address: str, options: list[str], encoding: str) -> bytes:
+    parts = [verb + envelope_address(address, encoding), *(o.encode(encoding) for o in options)]
+    return b" ".join(parts) + b"\r\n"
 
 
 class _NeedsSmtpUtf8(Exception):

@@ -8,17 +8,18 @@ are conditional on it (status 'sending', claimed_by this worker); "sent" is not,
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from relay.delivery.claim import LEASE
 from relay.delivery.policy import Verdict, enhanced_status, next_attempt
 from relay.models import Attempt, Message, ReceiptEvent
 from relay.settings import Settings
-from relay.store.upsert import insert_ignore
 
 INTERRUPTED = "interrupted: no reply recorded (worker stopped mid-attempt); possible duplicate"
 _ATTEMPT_OUTCOME = {"sent": "sent", "retry": "retry", "permanent": "failed", "technical": "failed"}
@@ -30,67 +31,131 @@ class Started:
     interrupted: int  # earlier attempts left "started" by a worker that died: possible duplicates
 
 
-def start_attempt(*, session: Session, message_id: int, worker: str, now: datetime) -> Started | None:
-    """Count and record the attempt (outcome 'started'); None when the claim is no longer ours.
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to, with the message facts record_outcomes needs (no read-back)."""
 
-    The caller commits this before the first byte is sent (§5.4). It also renews the lease,
-    so a long batch does not lose the messages still waiting behind the current one.
+    message_id: int
+    number: int
+    verdict: Verdict
+    contact_id: int | None
+    deadline: datetime
+
+
+def start_attempts(*, session: Session, message_ids: list[int], worker: str, now: datetime) -> dict[int, Started]:
+    """Count and record one attempt (outcome 'started') for each message still claimed by `worker`.
+
+    Three statements for the whole chunk. The caller commits before the first byte is sent
+    (§5.4). It also renews the leases, so a long batch does not lose the messages behind.
+    Messages whose claim is gone are missing from the result.
     """
-    number = _core(session,
+    if not message_ids:
+        return {}
+    numbers = dict(_core(session,
         update(Message)
-        .where(Message.id == message_id, Message.status == "sending", Message.claimed_by == worker)
+        .where(Message.id.in_(message_ids), Message.status == "sending", Message.claimed_by == worker)
         .values(attempts=Message.attempts + 1, lease_until=now + LEASE)
-        .returning(Message.attempts)
-    ).scalar()
-    if number is None:
-        return None
-    stale = _core(session,
+        .returning(Message.id, Message.attempts)
+    ).all())
+    if not numbers:
+        return {}
+    stale = Counter(_core(session,
         update(Attempt)
-        .where(Attempt.message_id == message_id, Attempt.outcome == "started")
+        .where(Attempt.message_id.in_(list(numbers)), Attempt.outcome == "started")
         .values(outcome="retry", finished_at=now, reply=INTERRUPTED)
-    ).rowcount
-    if stale:
-        _add_possible_duplicates(session, message_id, stale)
-    _core(session, insert(Attempt).values(message_id=message_id, number=number, worker=worker, started_at=now,
-                                          outcome="started"))
-    return Started(number, stale)
+        .returning(Attempt.message_id)
+    ).scalars())
+    for message_id, count in stale.items():
+        _add_possible_duplicates(session, message_id, count)
+    _core(session, insert(Attempt), [
+        {"message_id": m, "number": n, "worker": worker, "started_at": now, "outcome": "started"}
+        for m, n in numbers.items()
+    ])
+    return {m: Started(n, stale.get(m, 0)) for m, n in numbers.items()}
+
+
+def start_attempt(*, session: Session, message_id: int, worker: str, now: datetime) -> Started | None:
+    """start_attempts for one message; None when the claim is no longer ours."""
+    return start_attempts(session=session, message_ids=[message_id], worker=worker, now=now).get(message_id)
+
+
+def withdraw_attempts(*, session: Session, message_ids: list[int], worker: str) -> None:
+    """Undo start_attempts for messages of which not a byte was sent (the lane stopped first), so
+    giving them back does not count a try against them."""
+    if not message_ids:
+        return
+    withdrawn = list(_core(session,
+        delete(Attempt)
+        .where(Attempt.message_id.in_(message_ids), Attempt.worker == worker, Attempt.outcome == "started")
+        .returning(Attempt.message_id)
+    ).scalars())
+    if withdrawn:
+        _core(session,
+            update(Message)
+            .where(Message.id.in_(withdrawn), Message.status == "sending", Message.claimed_by == worker)
+            .values(attempts=Message.attempts - 1)
+        )
+
+
+def record_outcomes(*, session: Session, worker: str, outcomes: list[Outcome], now: datetime,
+                    rng: random.Random | None = None, settings: Settings | None = None) -> dict[int, str]:
+    """Apply a chunk's verdicts in the caller's transaction; returns each message's new status
+    ('lost' when the claim was taken away). Sent messages, the common case, cost a few
+    statements for the whole chunk; the rest go one by one.
+
+    settings: for the hard-bounce threshold and the governor's notice (defaults to get_settings()).
+    """
+    if not outcomes:
+        return {}
+    _core(session, _FINISH_ATTEMPT, [
+        {"m": o.message_id, "n": o.number, "outcome": _ATTEMPT_OUTCOME[o.verdict.action], "finished_at": now,
+         "reply": o.verdict.reply[:4000]} for o in outcomes
+    ])
+    for o in outcomes:
+        if o.verdict.uncertain:
+            _add_possible_duplicates(session, o.message_id, 1)
+    sent = [o for o in outcomes if o.verdict.action == "sent"]
+    statuses = _mark_sent(session, sent, now) if sent else {}
+    events = [_event_row(f"accepted:{o.message_id}", "accepted", o, now,
+                         {"reply": o.verdict.reply, "queue_id": o.verdict.queue_id, "host": o.verdict.host})
+              for o in sent]
+    for o in outcomes:
+        if o.verdict.action != "sent":
+            statuses[o.message_id] = _record_failure(session, o, worker, now, rng, settings)
+    _insert_events(session, events)
+    return statuses
 
 
 def record_verdict(*, session: Session, message_id: int, number: int, worker: str, verdict: Verdict,
                    now: datetime, retry_deadline: timedelta, rng: random.Random | None = None,
                    settings: Settings | None = None) -> str:
-    """Apply the verdict; returns the message's new status, or 'lost' when the claim was taken away.
-
-    settings: for the hard-bounce threshold and the governor's notice (defaults to get_settings()).
-    """
-    _core(session,
-        update(Attempt)
-        .where(Attempt.message_id == message_id, Attempt.number == number)
-        .values(outcome=_ATTEMPT_OUTCOME[verdict.action], finished_at=now, reply=verdict.reply[:4000])
-    )
+    """record_outcomes for one message, reading the facts it needs from its row."""
     row = _core(session,
         select(Message.contact_id, Message.created_at, Message.deadline_at).where(Message.id == message_id)
     ).one()
-    if verdict.uncertain:
-        _add_possible_duplicates(session, message_id, 1)
-    evidence = {"reply": verdict.reply, "class": verdict.evidence, "attempt": number}
-    if verdict.action == "sent":
-        return _mark_sent(session, message_id, row.contact_id, verdict, now)
+    outcome = Outcome(message_id, number, verdict, row.contact_id, row.deadline_at or row.created_at + retry_deadline)
+    return record_outcomes(session=session, worker=worker, outcomes=[outcome], now=now, rng=rng,
+                           settings=settings)[message_id]
+
+
+def _record_failure(session: Session, o: Outcome, worker: str, now: datetime, rng, settings) -> str:
+    verdict = o.verdict
+    evidence = {"reply": verdict.reply, "class": verdict.evidence, "attempt": o.number}
     if verdict.action == "retry":
-        deadline = row.deadline_at or row.created_at + retry_deadline
-        _event(session, f"deferred:{message_id}:{number}", "deferred", message_id, row.contact_id, now, evidence)
-        due = next_attempt(now=now, attempts=number, deadline=deadline, rng=rng)
+        _insert_events(session, [_event_row(f"deferred:{o.message_id}:{o.number}", "deferred", o, now, evidence)])
+        due = next_attempt(now=now, attempts=o.number, deadline=o.deadline, rng=rng)
         if due is not None:
-            return _owned_update(session, message_id, worker, "queued", verdict.reply, next_attempt_at=due)
+            return _owned_update(session, o.message_id, worker, "queued", verdict.reply, next_attempt_at=due)
         final = "technical-failure" if verdict.ours else "temporary-failure"
-        return _owned_update(session, message_id, worker, final, f"retry deadline passed; last reply: {verdict.reply}")
+        return _owned_update(session, o.message_id, worker, final,
+                             f"retry deadline passed; last reply: {verdict.reply}")
     if verdict.action == "permanent":
-        new = _event(session, f"bounced:smtp:{message_id}", "bounced", message_id, row.contact_id, now,
-                     {**evidence, "source": "smtp"})
-        if new and row.contact_id is not None and refuses_the_address(verdict):
-            _count_hard_bounce(session, row.contact_id, settings)
-        return _owned_update(session, message_id, worker, "permanent-failure", verdict.reply)
-    return _owned_update(session, message_id, worker, "technical-failure", verdict.reply)
+        new = _insert_events(session, [_event_row(f"bounced:smtp:{o.message_id}", "bounced", o, now,
+                                                  {**evidence, "source": "smtp"})], report_new=True)
+        if new and o.contact_id is not None and refuses_the_address(verdict):
+            _count_hard_bounce(session, o.contact_id, settings)
+        return _owned_update(session, o.message_id, worker, "permanent-failure", verdict.reply)
+    return _owned_update(session, o.message_id, worker, "technical-failure", verdict.reply)
 
 
 def refuses_the_address(verdict: Verdict) -> bool:
@@ -118,19 +183,19 @@ def _count_hard_bounce(session: Session, contact_id: int, settings: Settings | N
         queue_bounce_notices(session=session, settings=settings, contact_ids=[contact_id])
 
 
-def _mark_sent(session: Session, message_id: int, contact_id: int | None, verdict: Verdict, now: datetime) -> str:
-    changed = _core(session,
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(("queued", "sending")))
-        .values(status="sent", sent_at=now, last_reply=verdict.reply[:4000], queue_id=verdict.queue_id,
-                remote_host=(verdict.host or "")[:300] or None, claimed_by=None, lease_until=None)
-    ).rowcount
-    if not changed:
-        # Another attempt already got a 2xx for this message: this one was a real duplicate.
-        _add_possible_duplicates(session, message_id, 1)
-    _event(session, f"accepted:{message_id}", "accepted", message_id, contact_id, now,
-           {"reply": verdict.reply, "queue_id": verdict.queue_id, "host": verdict.host})
-    return "sent"
+def _mark_sent(session: Session, sent: list[Outcome], now: datetime) -> dict[int, str]:
+    ids = [o.message_id for o in sent]
+    # Another attempt already got a 2xx for these: this one was a real duplicate. Counted before
+    # the update below, which makes every one of them 'sent'.
+    _core(session,
+        update(Message).where(Message.id.in_(ids), Message.status.not_in(("queued", "sending")))
+        .values(possible_duplicates=Message.possible_duplicates + 1)
+    )
+    _core(session, _MARK_SENT, [
+        {"m": o.message_id, "sent_at": now, "last_reply": o.verdict.reply[:4000], "queue_id": o.verdict.queue_id,
+         "remote_host": (o.verdict.host or "")[:300] or None} for o in sent
+    ])
+    return dict.fromkeys(ids, "sent")
 
 
 def _owned_update(session: Session, message_id: int, worker: str, status: str, reply: str, **values) -> str:
@@ -142,10 +207,11 @@ def _owned_update(session: Session, message_id: int, worker: str, status: str, r
     return status if changed else "lost"
 
 
-def _core(session: Session, statement):
+def _core(session: Session, statement, parameters=None):
     """Plain SQL on the session's connection and transaction: the ORM's bulk-update bookkeeping
-    costs more than the statement itself, and nothing here needs the identity map."""
-    return session.connection().execute(statement)
+    costs more than the statement itself, and nothing here needs the identity map. A list of
+    parameters runs the statement once per entry (executemany)."""
+    return session.connection().execute(statement, parameters)
 
 
 def _add_possible_duplicates(session: Session, message_id: int, count: int) -> None:
@@ -155,9 +221,34 @@ def _add_possible_duplicates(session: Session, message_id: int, count: int) -> N
     )
 
 
-def _event(session: Session, key: str, kind: str, message_id: int, contact_id: int | None, now: datetime,
-           evidence: dict) -> bool:
-    return insert_ignore(session, ReceiptEvent, {
-        "dedupe_key": key[:300], "kind": kind, "occurred_at": now, "message_id": message_id,
-        "contact_id": contact_id, "evidence": evidence,
-    }, ["dedupe_key"])
+def _event_row(key: str, kind: str, o: Outcome, now: datetime, evidence: dict) -> dict:
+    return {"dedupe_key": key[:300], "kind": kind, "occurred_at": now, "message_id": o.message_id,
+            "contact_id": o.contact_id, "evidence": evidence}
+
+
+def _insert_events(session: Session, rows: list[dict], *, report_new: bool = False) -> set[str]:
+    """Insert-or-nothing by dedupe key, as one executemany; with report_new, returns the keys that
+    were new. RETURNING names them: the cursor's rowcount is not reliable for INSERT … ON
+    CONFLICT with SQLAlchemy on psycopg, and says nothing per row."""
+    if not rows:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ReceiptEvent).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if not report_new:
+        _core(session, statement, rows)
+        return set()
+    return {key for row in rows for key in _core(session, statement.returning(ReceiptEvent.dedupe_key), row).scalars()}
+
+
+_FINISH_ATTEMPT = (
+    update(Attempt)
+    .where(Attempt.message_id == bindparam("m"), Attempt.number == bindparam("n"))
+    .values(outcome=bindparam("outcome"), finished_at=bindparam("finished_at"), reply=bindparam("reply"))
+)
+_MARK_SENT = (
+    update(Message)
+    # or_ rather than in_: an expanding IN cannot run under executemany
+    .where(Message.id == bindparam("m"), or_(Message.status == "queued", Message.status == "sending"))
+    .values(status="sent", sent_at=bindparam("sent_at"), last_reply=bindparam("last_reply"),
+            queue_id=bindparam("queue_id"), remote_host=bindparam("remote_host"), claimed_by=None, lease_until=None)
+)

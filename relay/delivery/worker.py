@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from relay.db import transaction
-from relay.delivery.batch import SendReport, send_due
+from relay.delivery.batch import SendReport, lane_pool, send_due
 from relay.delivery.claim import sweep_expired_leases
 from relay.delivery.ratelimit import DomainLimiter
 from relay.models import utcnow
@@ -43,12 +43,16 @@ async def drain(*, engine, settings, worker: str, batch: int = 100, now: datetim
                 limiter: DomainLimiter | None = None, stop=None) -> SendReport:
     """Batches until nothing is due now. Retries and pushed-back messages are due later, so it ends."""
     total = SendReport()
-    while not (stop is not None and stop.is_set()):
-        report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
-                                limiter=limiter, stop=stop)
-        total.merge(report)
-        if report.claimed == 0 or report.auth_failed:
-            break
+    lanes = lane_pool(settings)
+    try:
+        while not (stop is not None and stop.is_set()):
+            report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
+                                    limiter=limiter, stop=stop, lanes=lanes)
+            total.merge(report)
+            if report.claimed == 0 or report.auth_failed:
+                break
+    finally:
+        await lanes.close()
     return total
 
 
@@ -70,8 +74,18 @@ async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event,
     worker = worker or worker_name()
     limiter = DomainLimiter(settings.smtp.domain_rate_per_minute)
     total = SendReport()
-    last_sweep: datetime | None = None
+    lanes = lane_pool(settings)
     log.info("worker started", extra={"worker": worker})
+    try:
+        await _loop(engine, settings, stop, worker, batch, idle_seconds, limiter, lanes, total)
+    finally:
+        await lanes.close()
+    log.info("worker stopped", extra={"worker": worker, "sent": total.sent})
+    return total
+
+
+async def _loop(engine, settings, stop, worker, batch, idle_seconds, limiter, lanes, total: SendReport) -> None:
+    last_sweep: datetime | None = None
     while not stop.is_set():
         now = utcnow()
         if last_sweep is None or (now - last_sweep).total_seconds() >= SWEEP_EVERY:
@@ -80,12 +94,12 @@ async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event,
                 log.warning("leases expired", extra={"worker": worker, "count": swept})
             last_sweep = now
         report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, limiter=limiter,
-                                stop=stop)
+                                stop=stop, lanes=lanes)
         total.merge(report)
         if report.claimed == 0 or report.auth_failed:
+            # Idle connections would only time out on the server's side.
+            await lanes.close()
             await _idle(stop, idle_seconds)
-    log.info("worker stopped", extra={"worker": worker, "sent": total.sent})
-    return total
 
 
 def _sweep(engine, now: datetime) -> int:

@@ -101,7 +101,8 @@ def _sections(settings, alerts, assignments, contact, language) -> list[dict]:
             "title": alert.text("title", language),
             "summary": alert.text("summary", language),
             "meaning": alert.text("meaning", language),
-            "source_label": source_label(item.body, language),
+            # No issuing body (a generic RSS source): the source's own name is the best label there is.
+            "source_label": source_label(item.body, language) or (item.source.name if item.source else ""),
             "source_date": item.date.isoformat() if item.date else "",
             "source_url": links.click_url(settings, assignment_id=assignment.id, url=item.url) if item.url else "",
             "ack_url": links.ack_url(settings, alert_id=alert.id, contact_id=contact.id),

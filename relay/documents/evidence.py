@@ -61,10 +61,12 @@ def tagging_text(item: Item, *, session: Session | None = None) -> list[Passage]
 
 def field_text(item: Item, field: str, *, session: Session | None = None) -> str:
     """The text a stored evidence field refers to ("" when unknown), for highlighting."""
-    for passage in tagging_text(item, session=session):
-        if passage.field == field:
-            return passage.text
-    return ""
+    return document_field_texts(item, session=session).get(field, "")
+
+
+def document_field_texts(item: Item, *, session: Session | None = None) -> dict[str, str]:
+    """Every passage's text by field name: one read for a page that highlights many evidence entries."""
+    return {passage.field: passage.text for passage in tagging_text(item, session=session)}
 
 
 def _body_passages(doc: Document) -> list[Passage]:

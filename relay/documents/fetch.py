@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from relay.db import transaction
@@ -103,10 +104,17 @@ def fetch_one(*, engine: Engine, http: HttpClient, document_id: int, now: dateti
             items = save_recommendations(session=session, item=item, doc=doc)
             report.new_item_ids += items.new
             report.changed_item_ids += items.updated
+            mark_stale(session=session, item_ids=[item.id, *items.updated])
     report.count(outcome.kind)
     if outcome.error and outcome.kind in ("failed", "empty"):
         report.errors.append(f"document {document_id}: {outcome.error}")
     return outcome.kind
+
+
+def mark_stale(*, session, item_ids: list[int]) -> None:
+    """The items' tags predate their text: relay.documents.retag.tag_changed picks them up."""
+    session.execute(update(Item).where(Item.id.in_(item_ids)).values(tagged_at=None)
+                    .execution_options(synchronize_session=False))
 
 
 def _job(doc: Document, item: Item) -> Job:

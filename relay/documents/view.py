@@ -15,32 +15,23 @@ from sqlalchemy.orm import Session
 from relay.documents.evidence import Passage, tagging_text
 from relay.documents.store import documents_for
 from relay.documents.targets import HUDOC, hudoc_page_url
+from relay.i18n import translator
 from relay.models import Item
 
 WINDOW = 240  # characters shown either side of a mark in a long passage
 WHOLE = 1_200  # passages up to this length are shown whole
 DEFAULT_PASSAGES = 3
 SUMMARY_CHARS = 8_000
-LABELS = {  # until relay/locales has a documents domain (see docs/documents.md)
-    "nb": {"title": "Fra dokumentet", "summary": "Domstolens sammendrag", "translation": "Norsk oversettelse",
-           "pending": "Fulltekst er ikke hentet ennå.", "failed": "Fulltekst kunne ikke hentes",
-           "truncated": "Teksten er avkortet.", "facts": "Saksforhold", "operative": "Domsslutning",
-           "para": "Avsnitt", "text": "Tekst", "source": "Åpne dokumentet"},
-    "nn": {"title": "Frå dokumentet", "summary": "Samandrag frå domstolen", "translation": "Norsk omsetjing",
-           "pending": "Fulltekst er ikkje henta enno.", "failed": "Fulltekst kunne ikkje hentast",
-           "truncated": "Teksten er forkorta.", "facts": "Saksforhold", "operative": "Domsslutning",
-           "para": "Avsnitt", "text": "Tekst", "source": "Opne dokumentet"},
-    "en": {"title": "From the document", "summary": "The Court's legal summary", "translation": "Norwegian translation",
-           "pending": "The full text has not been fetched yet.", "failed": "The full text could not be fetched",
-           "truncated": "The text was cut.", "facts": "The facts", "operative": "Operative provisions",
-           "para": "Paragraph", "text": "Text", "source": "Open the document"},
-}
+TEXT_LANGUAGES = frozenset({"en", "fr", "nb", "nn", "no", "sv", "de", "es", "ru"})  # marked as lang= on passages
+LABEL_KEYS = ("title", "summary", "translation", "pending", "failed", "truncated", "facts", "operative", "para",
+              "rec", "text", "source", "open_document", "status")
 
 
 def document_context(*, session: Session, item: Item, evidence: list[dict] | None = None, lang: str = "nb",
                      limit: int = 6) -> dict:
     """Everything the partial shows; `evidence` defaults to the item's live tags' evidence entries."""
-    labels = LABELS.get(lang, LABELS["nb"])
+    t = translator(lang)
+    labels = {key: t(f"queue.document.{key}") for key in LABEL_KEYS}
     if evidence is None:
         evidence = [e for tag in item.tags if not tag.removed for e in (tag.evidence or []) if isinstance(e, dict)]
     docs = documents_for(session=session, item_id=item.id)
@@ -48,19 +39,52 @@ def document_context(*, session: Session, item: Item, evidence: list[dict] | Non
     passages = tagging_text(item, session=session)
     shown = [_show(p, _marks(p, evidence), labels) for p in passages if p.field != "document.summary"]
     marked = [p for p in shown if p["marked"]]
-    if not marked:
-        order = {"document.operative": 0}
-        marked = sorted(shown, key=lambda p: order.get(p["field"], 1))[:DEFAULT_PASSAGES]
+    operative = [p for p in shown if p["field"] == "document.operative" and not p["marked"]]
+    # The operative part is what the Court decided: shown first whether or not a rule fired on it.
+    chosen = operative + marked if marked else sorted(
+        shown, key=lambda p: p["field"] != "document.operative")[:DEFAULT_PASSAGES]
     return {
         "labels": labels,
         "status": body.status if body else "none",
+        "status_text": _status_text(body, t),
         "error": body.error if body is not None and body.status != "ok" else None,
         "truncated": bool(body is not None and (body.structure or {}).get("truncated")),
         "fetched_at": body.fetched_at if body else None,
-        "passages": marked[:limit],
+        "url": _document_url(item, body),
+        "language": item.language if item.language in TEXT_LANGUAGES else None,
+        "passages": chosen[:limit],
         "summary": _summary(docs.get("legal-summary"), labels),
         "translation": _translation(session, item),
     }
+
+
+def _status_text(doc, t) -> str:
+    """One sentence on how far Relay got with the text: fetched (and what it found), waiting, or failed."""
+    if doc is None:
+        return ""
+    if doc.status == "ok":
+        structure = doc.structure or {}
+        return t("queue.document.status_ok", date=doc.fetched_at.date().isoformat() if doc.fetched_at else "",
+                 format=(doc.format or "").upper(), paragraphs=len(structure.get("paragraphs", [])),
+                 recommendations=len(structure.get("recommendations", [])))
+    if doc.status == "failed":
+        return t("queue.document.status_failed", error=doc.error or "") if doc.error else t("queue.document.failed")
+    if doc.status == "empty" and doc.next_attempt_at is not None:
+        return t("queue.document.status_retry", date=doc.next_attempt_at.date().isoformat())
+    return t("queue.document.pending")
+
+
+def _document_url(item: Item, doc) -> str:
+    """The whole document for a reader: the file Relay read (OHCHR), HUDOC's page, else the item's link."""
+    structure = (doc.structure or {}) if doc is not None else {}
+    itemid = (item.meta or {}).get("itemid")
+    if structure.get("file_url"):
+        url = structure["file_url"]
+    elif item.body in HUDOC and itemid:
+        url = hudoc_page_url(item.body, str(itemid))
+    else:
+        url = item.url or ""
+    return url if url.startswith(("https://", "http://")) else ""
 
 
 def _marks(passage: Passage, evidence: list[dict]) -> list[tuple[int, int]]:
@@ -114,8 +138,8 @@ def segments(text: str, spans: list[tuple[int, int]]) -> list[dict]:
 
 def _show(passage: Passage, spans: list[tuple[int, int]], labels: dict) -> dict:
     kind = passage.field.split(".")[1] if "." in passage.field else "text"
-    number = passage.field.split(".")[2] if kind == "para" else None
-    label = f"{labels['para']} {number}" if number else labels.get(kind, labels["text"])
+    number = passage.field.split(".")[2] if kind in ("para", "rec") else None
+    label = f"{labels[kind]} {number}" if number else labels.get(kind, labels["text"])
     return {"field": passage.field, "label": label, "heading": " › ".join(passage.heading), "marked": bool(spans),
             "segments": segments(passage.text, spans)}
 

@@ -14,18 +14,11 @@ from relay.models.delivery import (
 )
 from relay.models.documents import Document
 from relay.models.items import Item, ItemAlias, ItemChange, Source, SourceRun, Tag
+from relay.models.ops import ReceiptEventMonth
 from relay.models.people import ROLES, ApiToken, AuditEntry, Heartbeat, Incident, LoginToken, User
 from relay.models.receipts import EVENT_KINDS, FOLLOW_UPS, Acknowledgement, RawReport, ReceiptEvent
 from relay.models.register import MALFORMS, Organisation, OrganisationName
-
-__all__ = [
-    "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
-    "ItemChange", "Tag", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
-    "DigestRun", "Digest", "Assignment", "Message", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
-    "ReceiptEvent", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User", "LoginToken", "ApiToken",
-    "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
-]
-from relay.models.reports import (  # noqa: E402 - appended: report aggregates
+from relay.models.reports import (
     ReportAlert,
     ReportCell,
     ReportLatency,
@@ -34,4 +27,11 @@ from relay.models.reports import (  # noqa: E402 - appended: report aggregates
     ReportState,
 )
 
-__all__ += ["ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState"]
+__all__ = [
+    "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
+    "ItemChange", "Tag", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
+    "DigestRun", "Digest", "Assignment", "Message", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
+    "ReceiptEvent", "ReceiptEventMonth", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User",
+    "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
+    "ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState",
+]

@@ -80,19 +80,32 @@ class ReportReach(Base):
     follow_up: Mapped[str | None] = mapped_column(String(20))
 
 
-class ReportCell(Base):
-    """Ladder counters per office × county × approval month × issuing body × sector.
+# Each roll-up row is stored at several grains: a grain says which of county, issuing body, sector
+# and office the row keeps (bits below); a dimension a grain drops holds ALL / ALL_ID. A query reads
+# the one grain its filters and grouping need, so the unfiltered dashboard reads month rows (× the
+# grouped dimension), not the whole cube (county × body × sector × office), which grows with the
+# data long before it saturates. A grain that keeps the county keeps the office too: a county
+# belongs to one office (almost always), so dropping the office there would save nothing.
+GRAIN_COUNTY, GRAIN_BODY, GRAIN_SECTOR, GRAIN_OFFICE = 1, 2, 4, 8
+GRAINS = tuple(g for g in range(16) if not (g & GRAIN_COUNTY and not g & GRAIN_OFFICE))
+ALL = "*"  # body or sector not kept at this grain
+ALL_ID = -1  # county or office not kept (county 0 is a real value: the municipality has no county)
 
-    sector "*" holds each alert × municipality once; the per-sector rows count it once per sector
-    of the alert, so sector rows must never be added to "*" rows."""
+
+class ReportCell(Base):
+    """Ladder counters per grain (GRAINS) × sector × body × county × office × approval month.
+
+    sector "*" holds each alert × municipality once; the per-sector rows (grains with the sector
+    bit) count it once per sector of the alert, so sector rows must never be added to "*" rows."""
 
     __tablename__ = "report_cell"
 
+    grain: Mapped[int] = mapped_column(Integer, primary_key=True)
     sector: Mapped[str] = mapped_column(String(40), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[str] = mapped_column(String(40), primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
     targeted: Mapped[int] = mapped_column(Integer, default=0)
     sent: Mapped[int] = mapped_column(Integer, default=0)
     reached: Mapped[int] = mapped_column(Integer, default=0)
@@ -112,18 +125,18 @@ class ReportLatency(Base):
     """How many acknowledged alert × municipality pairs took `hours` from approval to the first
     acknowledgement (relay.reports.reach.latency_hours): an exact median without reading the pairs.
 
-    The key starts with sector and hours: every query reads one sector's slice ("*" or one sector)
-    and groups by hours, so the total's median is read in key order (measured: 4× faster than
-    month first, benchmarks/dashboard.py)."""
+    Same grains and key as report_cell, plus hours last: one grain's rows for the filtered
+    offices and months are contiguous in the key, and each group's histogram is read from them."""
 
     __tablename__ = "report_latency"
 
+    grain: Mapped[int] = mapped_column(Integer, primary_key=True)
     sector: Mapped[str] = mapped_column(String(40), primary_key=True)
-    hours: Mapped[int] = mapped_column(Integer, primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[str] = mapped_column(String(40), primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    hours: Mapped[int] = mapped_column(Integer, primary_key=True)
     pairs: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -18,7 +18,8 @@ from relay.ops import ops_setting
 
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 # Everything a LogRecord carries by itself; what is left over came in through `extra`.
-_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn adds color_message (its message with terminal colours) to its own records.
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 # Never written, whatever a caller passes: tokens and message bodies have no place in a log.
 _DROPPED = {"password", "token", "secret", "mime", "raw", "body"}
 

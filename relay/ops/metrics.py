@@ -12,7 +12,13 @@ from __future__ import annotations
 import hmac
 from time import perf_counter
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -33,6 +39,8 @@ from relay.models import (
 from relay.models.ops import ReceiptEventMonth
 from relay.ops import ops_setting
 
+# *_created series (one timestamp per label set) add nothing a scraper needs and double the series count.
+disable_created_metrics()
 HTTP_REGISTRY = CollectorRegistry(auto_describe=True)
 HTTP_SECONDS = Histogram(
     "relay_http_request_duration_seconds", "Time to answer an HTTP request, by route name",

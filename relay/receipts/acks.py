@@ -11,7 +11,6 @@ from relay import links
 from relay.models import FOLLOW_UPS, Acknowledgement, Alert, Contact, ReceiptEvent, utcnow
 from relay.settings import Settings
 from relay.store.upsert import insert_ignore
-from relay.tokens import TokenError
 
 
 class AckError(Exception):
@@ -49,24 +48,11 @@ def acknowledge(*, session: Session, alert_id: int, contact_id: int, follow_up: 
 
 def expired_ack(settings: Settings, token: str) -> tuple[int, int] | None:
     """(alert id, contact id) of a link whose signature is genuine but whose time ran out, so the
-    expired page can name the office to contact; None for anything else.
+    expired page can name the office to contact; None for anything else."""
+    from relay.tokens import expired_payload
 
-    Only the expiry case is read: itsdangerous raises SignatureExpired after the signature checked
-    out, so a forged token never gets this far.
-    """
-    from itsdangerous import BadPayload, SignatureExpired
-
-    from relay.tokens import _serializer  # private, but the one that signed it: tokens has no public reader
-
+    data = expired_payload(settings.signing_keys(), links.ACK, token, max_age_seconds=links.ack_max_age(settings))
     try:
-        links.read_ack(settings, token)
-    except TokenError as exc:
-        cause = exc.__cause__
-        if not exc.expired or not isinstance(cause, SignatureExpired) or cause.payload is None:
-            return None
-        try:
-            data = _serializer(settings.signing_keys(), links.ACK).load_payload(cause.payload)
-            return int(data["a"]), int(data["c"])
-        except (BadPayload, KeyError, TypeError, ValueError):
-            return None
-    return None
+        return (int(data["a"]), int(data["c"])) if data else None
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,7 +1,8 @@
 """Figures from the roll-ups: the ladder grouped by office, county, sector, issuing body or month.
 
-These read report_cell and report_latency only, whose size depends on offices × counties ×
-months × bodies × sectors and not on the number of receipt events (docs/reports.md, "Method").
+These read report_cell and report_latency only, and of those only the grain a query needs: the
+unfiltered dashboard reads month rows (× the grouped dimension) whatever the number of receipt events
+(docs/reports.md, "Method").
 """
 
 from __future__ import annotations
@@ -12,31 +13,43 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from relay.models import ReportCell, ReportLatency, ReportMunicipalityMonth
-from relay.models.reports import LADDER
+from relay.models.reports import GRAIN_BODY, GRAIN_COUNTY, GRAIN_OFFICE, GRAIN_SECTOR, LADDER
 from relay.reports.schemas import FOLLOW_UPS, Figures, Filters
 
 DIMENSIONS = ("office_id", "county_id", "sector", "body", "month")
 _FU_COLUMNS = ("fu_not_relevant", "fu_noted", "fu_will_follow_up", "fu_followed_up")
 
 
-def _filtered(query, model, filters: Filters, *, by_sector: bool):
+def grain_of(filters: Filters, dimension: str | None) -> int:
+    """The grain that keeps exactly the dimensions this query filters or groups by."""
+    grain = 0
+    if filters.county_id is not None or dimension == "county_id":
+        grain |= GRAIN_COUNTY
+    if filters.body is not None or dimension == "body":
+        grain |= GRAIN_BODY
+    if filters.sector or dimension == "sector":
+        grain |= GRAIN_SECTOR
+    if filters.office_id is not None or dimension == "office_id" or grain & GRAIN_COUNTY:
+        grain |= GRAIN_OFFICE  # the county grains keep the office too (models/reports.py)
+    return grain
+
+
+def _filtered(query, model, filters: Filters, dimension: str | None):
+    # One grain only: "*" rows count each pair once, sector rows once per sector of the alert,
+    # and each grain counts every pair exactly once more, so grains must never be mixed.
+    query = query.where(model.grain == grain_of(filters, dimension))
+    if filters.sector:
+        query = query.where(model.sector == filters.sector)
+    if filters.body is not None:
+        query = query.where(model.body == filters.body)
+    if filters.county_id is not None:
+        query = query.where(model.county_id == filters.county_id)
+    if filters.office_id is not None:
+        query = query.where(model.office_id == filters.office_id)
     if filters.start:
         query = query.where(model.month >= filters.start)
     if filters.end:
         query = query.where(model.month <= filters.end)
-    if filters.office_id is not None:
-        query = query.where(model.office_id == filters.office_id)
-    if filters.county_id is not None:
-        query = query.where(model.county_id == filters.county_id)
-    if filters.body is not None:
-        query = query.where(model.body == filters.body)
-    # "*" rows count each pair once; sector rows once per sector of the alert (never mix the two).
-    if by_sector:
-        query = query.where(model.sector != "*")
-        if filters.sector:
-            query = query.where(model.sector == filters.sector)
-    else:
-        query = query.where(model.sector == (filters.sector or "*"))
     return query
 
 
@@ -57,12 +70,12 @@ def histogram_median(histogram: list[tuple[int, int]]) -> float | None:
 
 def breakdown(session: Session, filters: Filters, dimension: str | None = None) -> dict[str, Figures]:
     """Figures per value of `dimension` (None: one total under the key ""): one GROUP BY over the
-    cells and one over the latency histogram, each reading only the "*" (or one sector's) rows."""
+    cells and one over the latency histogram, each reading one grain's rows (grain_of)."""
     if dimension is not None and dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     group = [getattr(ReportCell, dimension)] if dimension else []
     sums = [func.coalesce(func.sum(getattr(ReportCell, name)), 0) for name in LADDER]
-    query = _filtered(select(*group, *sums), ReportCell, filters, by_sector=dimension == "sector")
+    query = _filtered(select(*group, *sums), ReportCell, filters, dimension)
     if group:
         query = query.group_by(*group)
     figures: dict[str, Figures] = {}
@@ -82,7 +95,7 @@ def breakdown(session: Session, filters: Filters, dimension: str | None = None) 
 def medians(session: Session, filters: Filters, dimension: str | None = None) -> dict[str, float | None]:
     group = [getattr(ReportLatency, dimension)] if dimension else []
     query = _filtered(select(*group, ReportLatency.hours, func.sum(ReportLatency.pairs)), ReportLatency, filters,
-                      by_sector=dimension == "sector").group_by(*group, ReportLatency.hours)
+                      dimension).group_by(*group, ReportLatency.hours)
     histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for row in session.execute(query):
         histograms[str(row[0]) if group else ""].append((row[-2], int(row[-1])))

@@ -35,7 +35,7 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
             row.label = label(row.key)
         return sorted(rows, key=order or (lambda r: r.label))
 
-    gaps = _gaps(session, register, filters)
+    gaps = _gaps(session, register, filters, names)
     return NationalReport(
         scope=register.name(filters.office_id) if filters.office_id else "national",
         filters=filters,
@@ -68,7 +68,7 @@ def _municipalities(session: Session, register: Register, filters: Filters) -> l
     return rows
 
 
-def _gaps(session: Session, register: Register, filters: Filters) -> list[GapRow]:
+def _gaps(session: Session, register: Register, filters: Filters, names: dict[str, str]) -> list[GapRow]:
     """Today's gaps (a state, not a period): municipality × sector with no active subscriber."""
     sectors = [filters.sector] if filters.sector else sector_ids()
     rows = []
@@ -76,7 +76,7 @@ def _gaps(session: Session, register: Register, filters: Filters) -> list[GapRow
         if filters.county_id is not None and muni.county_id != filters.county_id:
             continue
         rows.append(GapRow(code=muni.code, name=muni.name, county=register.name(muni.county_id), missing=missing,
-                           has_fallback=bool(muni.fallback_email)))
+                           missing_names=[names.get(s, s) for s in missing], has_fallback=bool(muni.fallback_email)))
     return rows
 
 
@@ -100,13 +100,12 @@ def _gaps_by_sector(gaps: list[GapRow], names: dict[str, str]) -> list[GapCount]
 
 def contact_health(session: Session, register: Register, *, office_id=None, county_id=None, municipality_id=None,
                    statuses=None) -> list[ContactHealth]:
-    last_bounce = (select(ReceiptEvent.contact_id, func.max(ReceiptEvent.occurred_at).label("at"))
-                   .where(ReceiptEvent.kind == "bounced").group_by(ReceiptEvent.contact_id))
-    if statuses:
-        last_bounce = last_bounce.join(Contact, Contact.id == ReceiptEvent.contact_id).where(Contact.status.in_(statuses))
-    last_bounce = last_bounce.subquery()
-    query = (select(Contact, last_bounce.c.at).join(Organisation, Organisation.id == Contact.municipality_id)
-             .outerjoin(last_bounce, last_bounce.c.contact_id == Contact.id)
+    # Per listed contact, one probe of ix_receipt_event_contact_kind_time: the cost follows the
+    # contacts shown, not the bounces ever recorded.
+    last_bounce = (select(func.max(ReceiptEvent.occurred_at))
+                   .where(ReceiptEvent.contact_id == Contact.id, ReceiptEvent.kind == "bounced")
+                   .correlate(Contact).scalar_subquery())
+    query = (select(Contact, last_bounce).join(Organisation, Organisation.id == Contact.municipality_id)
              .where(Contact.status != "erased").order_by(Organisation.code, Contact.email))
     if statuses:
         query = query.where(Contact.status.in_(statuses))
@@ -126,8 +125,8 @@ def contact_health(session: Session, register: Register, *, office_id=None, coun
 
 
 def _alerts_query(session: Session, filters: Filters, register: Register, *, count: bool = False):
-    query = select(ReportAlert, Alert.title_nb).join(Alert, Alert.id == ReportAlert.alert_id).where(
-        ReportAlert.status == "active")
+    # The count needs no title: it reads report_alert alone.
+    query = select(ReportAlert.alert_id if count else ReportAlert).where(ReportAlert.status == "active")
     if filters.start:
         query = query.where(ReportAlert.month >= filters.start)
     if filters.end:
@@ -140,7 +139,8 @@ def _alerts_query(session: Session, filters: Filters, register: Register, *, cou
         query = query.where((" " + ReportAlert.sectors + " ").contains(f" {filters.sector} "))
     if count:
         return session.scalar(select(func.count()).select_from(query.subquery()))
-    query = query.order_by(ReportAlert.approved_at.desc(), ReportAlert.alert_id.desc()).limit(ALERTS_SHOWN)
+    query = (query.add_columns(Alert.title_nb).join(Alert, Alert.id == ReportAlert.alert_id)
+             .order_by(ReportAlert.approved_at.desc(), ReportAlert.alert_id.desc()).limit(ALERTS_SHOWN))
     return [alert_summary(ra, title, register) for ra, title in session.execute(query)]
 
 

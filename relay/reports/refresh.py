@@ -32,7 +32,7 @@ from relay.models import (
     ReportState,
     utcnow,
 )
-from relay.models.reports import LADDER
+from relay.models.reports import ALL, ALL_ID, GRAIN_BODY, GRAIN_COUNTY, GRAIN_OFFICE, GRAIN_SECTOR, LADDER
 from relay.reports.reach import alert_facts, compute_ladders, latency_hours
 
 # On PostgreSQL a row with a lower id can commit after one with a higher id; re-reading the last
@@ -150,9 +150,11 @@ def _recompute(session: Session, alert_ids: list[int]) -> None:
     session.execute(delete(ReportReach).where(ReportReach.alert_id.in_(alert_ids)))
     session.execute(delete(ReportAlert).where(ReportAlert.alert_id.in_(alert_ids)))
     if new_rows:
-        session.execute(insert(ReportReach), new_rows)
+        # Core executemany on the session's connection: the ORM's bulk path sends these in many small statements.
+        session.connection().execute(insert(ReportReach.__table__), new_rows)
     if facts:
-        session.execute(insert(ReportAlert), [_alert_row(alert_id, facts, new_rows) for alert_id in facts])
+        session.connection().execute(insert(ReportAlert.__table__),
+                                     [_alert_row(alert_id, facts, new_rows) for alert_id in facts])
     delta.apply(session)
 
 
@@ -187,7 +189,7 @@ class _Delta:
         vector = [sign * int(counts.get(name, 0)) for name in LADDER]
         base = (g("office_id"), g("county_id"), g("month"), g("body"))
         hours = latency_hours(row)
-        for sector in ("*", *sectors):
+        for sector in (ALL, *sectors):
             cell = self.cells[base + (sector,)]
             for i, value in enumerate(vector):
                 cell[i] += value
@@ -198,16 +200,42 @@ class _Delta:
             muni[i] += sign * int(value)
 
     def apply(self, session: Session) -> None:
-        cell_keys = ("office_id", "county_id", "month", "body", "sector")
+        cell_keys = ("grain", "sector", "body", "county_id", "office_id", "month")
         _increment(session, ReportCell, cell_keys, LADDER,
-                   [dict(zip(cell_keys + LADDER, k + tuple(v), strict=True)) for k, v in self.cells.items() if any(v)])
+                   [dict(zip(cell_keys + LADDER, k + tuple(v), strict=True)) for k, v in _at_grains(self.cells).items()
+                    if any(v)])
         lat_keys = cell_keys + ("hours",)
         _increment(session, ReportLatency, lat_keys, ("pairs",),
-                   [dict(zip(lat_keys, k, strict=True), pairs=v) for k, v in self.latency.items() if v])
+                   [dict(zip(lat_keys, k, strict=True), pairs=v) for k, v in _at_grains(self.latency).items() if v])
         muni_keys = ("municipality_id", "office_id", "month")
         muni_values = ("targeted", "reached", "acknowledged")
         _increment(session, ReportMunicipalityMonth, muni_keys, muni_values,
                    [dict(zip(muni_keys + muni_values, k + tuple(v), strict=True)) for k, v in self.munis.items() if any(v)])
+
+
+# (county, office) kept: neither, the office alone, or both (a county implies its office; models/reports.py).
+_PLACES = ((0, 0), (0, GRAIN_OFFICE), (GRAIN_COUNTY, GRAIN_OFFICE))
+
+
+def _at_grains(fine: dict[tuple, list[int] | int]) -> dict[tuple, list[int] | int]:
+    """Roll the finest keys (office, county, month, body, sector[, hours]) up to the stored grains
+    (grain, sector, body, county, office, month[, hours]): each fine key adds to the six grains of
+    its sector kind (with or without its body, × neither/office/county and office). Summing here,
+    per distinct key, costs far less than expanding every pair six times."""
+    out: dict[tuple, list[int] | int] = {}
+    for key, value in fine.items():
+        office, county, month, body, sector, *hours = key
+        sector_bit = GRAIN_SECTOR if sector != ALL else 0
+        for county_bit, office_bit in _PLACES:
+            for body_bit in (0, GRAIN_BODY):
+                target = (sector_bit | county_bit | office_bit | body_bit, sector, body if body_bit else ALL,
+                          county if county_bit else ALL_ID, office if office_bit else ALL_ID, month, *hours)
+                if isinstance(value, int):
+                    out[target] = out.get(target, 0) + value
+                else:
+                    known = out.get(target)
+                    out[target] = list(value) if known is None else [a + b for a, b in zip(known, value, strict=True)]
+    return out
 
 
 def _increment(session: Session, model, keys: tuple, values: tuple, rows: list[dict]) -> None:
@@ -215,8 +243,8 @@ def _increment(session: Session, model, keys: tuple, values: tuple, rows: list[d
     if not rows:
         return
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(model)
     table = model.__table__
+    statement = module.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={v: table.c[v] + statement.excluded[v] for v in values})
-    session.execute(statement, rows)
+    session.connection().execute(statement, rows)

@@ -71,7 +71,8 @@ class GapRow(BaseModel):
     code: str
     name: str
     county: str = ""
-    missing: list[str]
+    missing: list[str] = Field(description="sector ids without an active subscriber")
+    missing_names: list[str] = Field(default_factory=list, description="the same sectors' names in the report's language")
     has_fallback: bool
 
 

@@ -100,7 +100,7 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
         Column("code", t("reports.col.code")), Column("name", t("reports.col.municipality")),
         Column("county", t("reports.col.county")), Column("missing", t("reports.col.missing")),
         Column("fallback", t("reports.col.fallback"))],
-        [[g.code, g.name, g.county, " ".join(g.missing), t("reports.yes") if g.has_fallback else t("reports.no")]
+        [[g.code, g.name, g.county, ", ".join(g.missing_names or g.missing), t("reports.yes") if g.has_fallback else t("reports.no")]
          for g in report.gaps], [f"/reports/municipalities/{g.code}" for g in report.gaps])
     alerts = Table("alerts", t("reports.table.alerts"), [
         Column("id", t("reports.col.alert_id"), "int"), Column("title", t("reports.col.title")),

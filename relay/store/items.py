@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,15 +12,9 @@ from sqlalchemy.orm import Session
 from feeds.records import Record
 from relay.models import Item, ItemAlias, ItemChange, utcnow
 
+PRIMARY_LANGUAGES = ("en", "fr")  # the Court's official languages: what translations point at
 # Fields compared to decide whether a re-collected record changed the item.
 TRACKED = ("kind", "title", "url", "date", "date_raw", "body", "states", "language", "text", "key_case")
-
-
-@dataclass
-class StoreReport:
-    new: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    unchanged: int = 0
 
 
 def content_hash(record: Record) -> str:
@@ -37,12 +30,17 @@ def _column_value(record: Record, name: str):
 
 
 def find_item(*, session: Session, keys: list[str]) -> Item | None:
-    """The item known by any of these keys, as its own key or as an alias."""
-    item = session.scalars(select(Item).where(Item.key.in_(keys))).first()
-    if item is not None:
-        return item
-    alias = session.scalars(select(ItemAlias).where(ItemAlias.alias.in_(keys))).first()
-    return session.get(Item, alias.item_id) if alias else None
+    """The item known by any of these keys, as its own key or as an alias.
+
+    Keys before aliases, and within each the keys in the order given (a record's own key first):
+    when two items match, which one wins is decided here, not by the database's row order.
+    """
+    by_key = {item.key: item for item in session.scalars(select(Item).where(Item.key.in_(keys)))}
+    found = next((by_key[k] for k in keys if k in by_key), None)
+    if found is not None:
+        return found
+    owners = dict(session.execute(select(ItemAlias.alias, ItemAlias.item_id).where(ItemAlias.alias.in_(keys))).all())
+    return next((session.get(Item, owners[k]) for k in keys if k in owners), None)
 
 
 def save_record(*, session: Session, record: Record, source_id: int | None, now: datetime | None = None) -> tuple[Item, str]:
@@ -52,7 +50,7 @@ def save_record(*, session: Session, record: Record, source_id: int | None, now:
     item = find_item(session=session, keys=[record.key, *record.aliases])
     if item is None:
         item = Item(key=record.key, source_id=source_id, first_seen_at=now, updated_at=now, content_hash=digest)
-        _apply(item, record)
+        apply_record(item, record)
         session.add(item)
         session.flush()
         _add_aliases(session, item, record)
@@ -61,11 +59,7 @@ def save_record(*, session: Session, record: Record, source_id: int | None, now:
     _add_aliases(session, item, record)
     if item.content_hash == digest:
         return item, "unchanged"
-    changes = {}
-    for name in TRACKED:
-        before, after = getattr(item, name), _column_value(record, name)
-        if before != after:
-            changes[name] = [_jsonable(before), _jsonable(after)]
+    changes = changed_fields(item, record)
     if item.key != record.key and item.key in record.aliases:
         # The record names the item's key as its alias (an RSS-only HUDOC itemid): the richer key
         # (ECLI + language) becomes the item's key and the old one stays as an alias.
@@ -75,7 +69,7 @@ def save_record(*, session: Session, record: Record, source_id: int | None, now:
         session.flush()
         _ensure_alias(session, item, old_key)
         _add_aliases(session, item, record)
-    _apply(item, record, merge_meta=True)
+    apply_record(item, record, merge_meta=True)
     item.content_hash = digest
     item.updated_at = now
     if changes:
@@ -84,7 +78,17 @@ def save_record(*, session: Session, record: Record, source_id: int | None, now:
     return item, "updated" if changes else "unchanged"
 
 
-def _apply(item: Item, record: Record, *, merge_meta: bool = False) -> None:
+def changed_fields(item: Item, record: Record) -> dict[str, list]:
+    """The tracked fields the record changes on the item: name -> [before, after], JSON-ready."""
+    changes = {}
+    for name in TRACKED:
+        before, after = getattr(item, name), _column_value(record, name)
+        if before != after:
+            changes[name] = [_jsonable(before), _jsonable(after)]
+    return changes
+
+
+def apply_record(item: Item, record: Record, *, merge_meta: bool = False) -> None:
     item.kind = record.kind
     item.title = record.title
     item.url = record.url
@@ -121,13 +125,24 @@ def _link_family(session: Session, item: Item, record: Record) -> None:
         parent = find_item(session=session, keys=[record.parent_key])
         if parent is not None:
             item.parent_item_id = parent.id
-    if item.group_key and item.language not in (None, "en", "fr"):
+    if needs_primary(item):
         siblings = session.scalars(
-            select(Item).where(Item.group_key == item.group_key, Item.id != item.id, Item.language.in_(["en", "fr"]))
+            select(Item).where(Item.group_key == item.group_key, Item.id != item.id, Item.language.in_(PRIMARY_LANGUAGES))
+            .order_by(Item.id)
         ).all()
-        primary = next((s for s in siblings if s.language == "en"), siblings[0] if siblings else None)
+        primary = pick_primary(siblings)
         if primary is not None:
             item.primary_item_id = primary.id
+
+
+def needs_primary(item: Item) -> bool:
+    """A translation (not English or French) in a group: it points at its primary language version."""
+    return bool(item.group_key) and item.language not in (None, *PRIMARY_LANGUAGES)
+
+
+def pick_primary(siblings: list[Item]) -> Item | None:
+    """The English version, else the first French one; siblings come oldest first."""
+    return next((s for s in siblings if s.language == "en"), siblings[0] if siblings else None)
 
 
 def _jsonable(value):

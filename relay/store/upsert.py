@@ -14,5 +14,8 @@ def insert_ignore(session: Session, model, values: dict, conflict: list[str]) ->
     """True when this call inserted the row, False when it already existed."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return session.execute(statement).rowcount == 1
+    # RETURNING rather than rowcount: drivers differ on what rowcount says for DO NOTHING (psycopg can
+    # answer -1), while a returned row means exactly "this call inserted it" on both databases.
+    statement = (module.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+                 .returning(*model.__table__.primary_key.columns))
+    return session.execute(statement).first() is not None

@@ -3,6 +3,7 @@
     sectors.load_sectors_file(path) -> Ruleset     validate + compile once; errors name the rule
     engine.tag(item) -> [TagDecision]               pure; evidence with positions or metadata values
     relevance.check(item, decisions)                Norway/key-case gate; municipal or context only
-    apply.tag_item / retag / set_human_tag          the database side; human tags are never touched
+    apply.tag_item / retag / set_human_tag          the database side; human tags are never touched;
+                                                    reads document passages as "document.<part>" fields
     datasets + evaluate                             `relay tag eval`
 """

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from relay.documents.evidence import tagging_text
 from relay.models import Item, Tag, utcnow
 from relay.tagging import relevance
 from relay.tagging.engine import TagDecision, tag
@@ -50,20 +51,13 @@ class RetagReport:
         return out
 
 
-def _passages(item: Item, session: Session) -> list:
-    try:
-        from relay.documents.evidence import tagging_text
-    except ImportError:
-        return []
-    return tagging_text(item, session=session)
-
-
 def tag_item(*, session: Session, item: Item, ruleset: Ruleset | None = None, sectors: Iterable[str] | None = None,
              profile: str | None = None, tags: list[Tag] | None = None) -> ItemChange:
     """Tag one item: upsert the rule tags it earns, drop the rule tags it no longer earns, leave human tags."""
     ruleset = ruleset or get_ruleset()
     scope = set(sectors or SECTOR_IDS)
-    decisions = tag(item, ruleset=ruleset, passages=_passages(item, session))
+    # The document's facts, operative part and recommendations are read too, as "document.<part>" fields.
+    decisions = tag(item, ruleset=ruleset, passages=tagging_text(item, session=session))
     wanted: dict[str, TagDecision] = {d.sector: d for d in decisions if d.sector in scope}
     if tags is None:
         tags = list(session.scalars(select(Tag).where(Tag.item_id == item.id))) if item.id else []

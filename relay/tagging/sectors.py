@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from feeds.uhri import normalise_label
 from relay.tagging.textmatch import Lexicon, TermError, compile_term
 
 SECTOR_IDS = (
@@ -73,9 +74,10 @@ class Ruleset:
 
 
 def norm_value(value: object) -> str:
-    """Metadata labels compared loosely: case, spaces, a leading '- ' (UHRI Body) and ' / ' spellings."""
-    text = re.sub(r"\s+", " ", str(value)).strip().lstrip("- ").casefold()
-    return re.sub(r"\s*/\s*", "/", text)
+    """Metadata labels compared loosely: spaces and ' / ' spellings as the UHRI collector stores its
+    themes and affected persons (feeds.uhri.normalise_label, the one spelling rule for those labels),
+    then case and a leading '- ' (UHRI Body). Rule values and item values both pass through here."""
+    return normalise_label(value).lstrip("- ").casefold()
 
 
 def load_sectors_file(path: str | os.PathLike) -> Ruleset:

@@ -17,6 +17,7 @@ READERS = frozenset({"admin", "ministry", "governor"})  # reports and registers
 CURATORS = frozenset({"admin", "governor"})
 ADMIN = frozenset({"admin"})
 
+
 def policy() -> dict[str, frozenset[str]]:
     """Route name → roles admitted, gathered from every page module's ACCESS table.
 
@@ -36,6 +37,19 @@ def policy() -> dict[str, frozenset[str]]:
 _POLICY: dict[str, frozenset[str]] | None = None
 
 
+def current_policy() -> dict[str, frozenset[str]]:
+    """The table, built once per process (the modules' ACCESS dicts do not change at run time)."""
+    global _POLICY
+    if _POLICY is None:
+        _POLICY = policy()
+    return _POLICY
+
+
+def admits(role: str, route_name: str) -> bool:
+    """Whether the table lets `role` call the route; menus ask this too, so they never offer a refusal."""
+    return role in current_policy().get(route_name, frozenset())
+
+
 class NotSignedIn(Exception):
     """Raised for anonymous users on a protected page; HTML gets a redirect to sign-in, the API a 401."""
 
@@ -47,10 +61,7 @@ def role_of(user: User | None) -> str:
 async def enforce_access(request: Request) -> None:
     route = request.scope.get("route")
     name = getattr(route, "name", None)
-    global _POLICY
-    if _POLICY is None:
-        _POLICY = policy()
-    allowed = _POLICY.get(name or "", frozenset())
+    allowed = current_policy().get(name or "", frozenset())
     role = role_of(getattr(request.state, "user", None))
     if role in allowed:
         return

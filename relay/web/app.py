@@ -9,11 +9,13 @@ from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from relay import __version__
 from relay.auth import user_from_cookie
 from relay.db import get_engine, transaction
+from relay.ops.metrics import MetricsMiddleware
 from relay.settings import Settings, get_settings
 from relay.web.access import NotSignedIn, enforce_access
 from relay.web.csrf import CSRF_COOKIE, csrf_protect
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or get_engine(settings.resolved_database_url)
     app.state.templates = make_templates()
     app.add_middleware(RequestContext)
+    # Outermost: times every request (errors included) and answers Prometheus' token scrape.
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
     from relay.web.routes import MODULES
 
@@ -106,6 +110,16 @@ def _install_error_pages(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError):
         if not _wants_html(request):
             return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+        return render(request, "error.html", {"status": 400, "detail": "invalid"}, status_code=400)
+
+    # A number in the path or query that the database cannot hold (SQLite: OverflowError; PostgreSQL:
+    # "integer out of range") is the client's mistake, not a crash.
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception):
+        log.info("value out of range", extra={"path": request.url.path})
+        if not _wants_html(request):
+            return JSONResponse({"detail": "a value in the request is out of range"}, status_code=400)
         return render(request, "error.html", {"status": 400, "detail": "invalid"}, status_code=400)
 
     @app.exception_handler(Exception)

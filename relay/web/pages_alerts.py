@@ -7,11 +7,12 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
 from relay import nynorsk
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.db import transaction
-from relay.models import Alert, Item, User
+from relay.models import Alert, Item, Organisation, User
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -20,7 +21,9 @@ from relay.web.templating import render, request_language
 
 router = APIRouter()
 ACCESS = {"queue_approve": CURATORS, "queue_draft_nn": CURATORS, "queue_reject": CURATORS,
-          "queue_bulk": CURATORS, "queue_tag": CURATORS, "alert_view": READERS, "alert_edit": CURATORS}
+          "queue_bulk": CURATORS, "queue_tag": CURATORS, "alerts": READERS, "alert_view": READERS,
+          "alert_edit": CURATORS}
+ALERT_LIST_SIZE = 200
 TEXTS = ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn", "meaning_nn")
 
 
@@ -180,6 +183,21 @@ def _alert_page(request, alert, *, values=None, errors=None, saved=False, status
         "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),
         "sectors": sector_names(request_language(request)),
     }, status_code=status_code)
+
+
+@router.get("/alerts", response_class=HTMLResponse, name="alerts", include_in_schema=False)
+def alerts(request: Request):
+    """Approved alerts, newest first: a governor's own office; the ministry and admins every office."""
+    user = request.state.user
+    office = user.office_id if user.role == "governor" else small_int(request.query_params.get("office"))
+    with transaction(request.app.state.engine) as session:
+        query = select(Alert).order_by(Alert.approved_at.desc(), Alert.id.desc()).limit(ALERT_LIST_SIZE)
+        if office is not None:
+            query = query.where(Alert.office_id == office)
+        offices = [] if user.role == "governor" else session.scalars(select(Organisation).where(
+            Organisation.id.in_(select(Alert.office_id).distinct())).order_by(Organisation.name)).all()
+        return render(request, "alerts.html", {"alerts": session.scalars(query).all(), "offices": offices,
+                                               "office": office, "limit": ALERT_LIST_SIZE})
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse, name="alert_view", include_in_schema=False)

@@ -40,7 +40,7 @@ def _page(request, session, office_id, **extra):
         munis = munis.where(Organisation.office_id == office_id)
     context = {"contacts": session.scalars(query).all(), "municipalities": session.scalars(munis).all(),
                "sectors": sector_names(request_language(request)), "frequencies": FREQUENCIES,
-               "values": {"sectors": [], "frequency": "weekly"}, "errors": {}, "report": None}
+               "values": {"sectors": [], "frequency": "weekly"}, "errors": {}, "report": None, "muni_form": None}
     context.update(extra)
     return render(request, "contacts.html", context, status_code=400 if extra.get("errors") else 200)
 
@@ -109,7 +109,9 @@ async def municipality_settings(request: Request, code: str):
                 with session.begin_nested():
                     set_fallback(session=session, municipality=muni, email=fallback, actor=request.state.user)
         except ContactError as exc:
-            return _page(request, session, _office_id(request), errors={"fallback_email": str(exc)})
+            # Shown on that municipality's own form, with what was typed there.
+            return _page(request, session, _office_id(request), errors={"fallback_email": str(exc)},
+                         muni_form={"code": code, "fallback_email": fallback, "mail_domains": domains})
         if domains != (muni.mail_domains or ""):
             audit.record(session=session, actor=request.state.user, action="municipality.domains",
                          entity="organisation", entity_id=muni.id, office_id=muni.office_id,

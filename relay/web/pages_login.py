@@ -39,7 +39,13 @@ def _rate_limited(request: Request) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+    """A path on this site only. Browsers read "/\\evil.test" as "//evil.test", and drop tabs and newlines
+    inside URLs, so a backslash or a control character makes the target unsafe as well."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/"
+    return target
 
 
 @router.get("/login", response_class=HTMLResponse, name="login_form", include_in_schema=False)

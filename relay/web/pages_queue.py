@@ -15,6 +15,8 @@ from sqlalchemy import exists, select
 
 from relay.curation import region_municipalities
 from relay.db import transaction
+from relay.documents.evidence import document_field_texts, field_text
+from relay.documents.view import document_context
 from relay.models import Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, ensure_office
@@ -109,11 +111,14 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
     review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()
+    language = request_language(request)
+    texts = DocumentTexts(item, session)
     return render(request, "queue_item.html", {
         "item": item, "office": office, "review": review, "values": values, "errors": errors or {},
-        "notice": notice, "sectors": sector_names(request_language(request)),
-        "tags": [{"tag": t, "by": setters.get(t.set_by_user_id, "rule"), "evidence": evidence_rows(item, t)}
+        "notice": notice, "sectors": sector_names(language),
+        "tags": [{"tag": t, "by": setters.get(t.set_by_user_id, "rule"), "evidence": evidence_rows(item, t, texts)}
                  for t in item.tags],
+        "document": document_context(session=session, item=item, lang=language),
         "municipalities": region_municipalities(session=session, office_id=office.id),
     }, status_code=status_code)
 
@@ -135,9 +140,25 @@ def queue_item(request: Request, item_id: Id):
         return item_page(request, session, item, office)
 
 
-def _field_text(item: Item, field: str | None) -> str:
+class DocumentTexts:
+    """The item's document passages by field, read once per page however many evidence rows point at them."""
+
+    def __init__(self, item: Item, session):
+        self.item, self.session, self._texts = item, session, None
+
+    def get(self, field: str) -> str:
+        if self._texts is None:
+            self._texts = document_field_texts(self.item, session=self.session)
+        return self._texts.get(field, "")
+
+
+def _field_text(item: Item, field: str | None, texts: DocumentTexts | None = None) -> str:
+    """The text an evidence entry's positions point into: title, text, a string meta field, or a
+    document passage ("document.facts", "document.para.27" …) as the tagger read it."""
     if field in ("title", "text"):
         return getattr(item, field) or ""
+    if field and field.startswith("document."):
+        return texts.get(field) if texts is not None else field_text(item, field)
     value = (item.meta or {}).get(field or "")
     return value if isinstance(value, str) else ""
 
@@ -169,14 +190,14 @@ def highlight(text: str, spans: list[tuple[int, int]], context: int = 80) -> Mar
     return Markup("").join(parts) + escape(tail if len(tail) <= context else tail[:context] + " …")
 
 
-def evidence_rows(item: Item, tag: Tag) -> list[dict]:
+def evidence_rows(item: Item, tag: Tag, texts: DocumentTexts | None = None) -> list[dict]:
     rows = []
     for entry in tag.evidence or []:
         if not isinstance(entry, dict):
             rows.append({"rule": "", "field": "", "value": str(entry), "words": [], "marked": "", "weight": None})
             continue
         field = entry.get("field")
-        text = _field_text(item, field)
+        text = _field_text(item, field, texts)
         spans = _spans(entry)
         words = entry.get("words") or [m.get("text") for m in entry.get("matches", []) if isinstance(m, dict)] \
             or [text[s:e] for s, e in spans if e <= len(text)]

@@ -4,7 +4,9 @@ request.state.user before the ACCESS table is consulted (browsers may use their 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from relay.db import transaction
 from relay.reports.annual import REPORT_LANGUAGES, annual_report
@@ -13,20 +15,38 @@ from relay.reports.national import national_report
 from relay.reports.schemas import AlertReport, AnnualReport, MunicipalityReport, NationalReport
 from relay.web.access import READERS, visible_office
 from relay.web.api import BearerRoute
-from relay.web.pages_report_scope import check_alert, check_municipality, filters_from, fresh
+from relay.web.pages_report_scope import (
+    MAX_BODY,
+    MAX_ID,
+    MONTH,
+    YEARS,
+    check_alert,
+    check_municipality,
+    filters_from,
+    fresh,
+)
 
 router = APIRouter(prefix="/api/v1/reports", route_class=BearerRoute, tags=["reports"])
 ACCESS = {"api_report_national": READERS, "api_report_alert": READERS, "api_report_municipality": READERS,
           "api_report_annual": READERS}
 
 
+Month = Annotated[str | None, Query(pattern=MONTH.pattern, description="YYYY-MM (approval month, inclusive)")]
+OrgId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="organisation id of the office or county")]
+
+
 @router.get("/national", response_model=NationalReport, name="api_report_national",
-            summary="Reach and acknowledgement: the country (ministry, admin) or the caller's office (governor)")
-def api_national(request: Request, start: str | None = Query(None, description="YYYY-MM"),
-                 end: str | None = Query(None, description="YYYY-MM"), year: int | None = None,
-                 office: int | None = None, county: int | None = None, sector: str | None = None,
-                 body: str | None = None) -> NationalReport:
-    filters = filters_from(request)  # reads the same query parameters, and fixes a governor's office
+            summary="Reach and acknowledgement: the country (ministry, admin) or the caller's office (governor)",
+            responses={400: {"description": "a filter is not valid (each problem named in detail)"}})
+def api_national(request: Request, start: Month = None, end: Month = None,
+                 year: Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description="approval year")] = None,
+                 office: OrgId = None, county: OrgId = None,
+                 sector: Annotated[str | None, Query(max_length=40, description="sector id (config/sectors.toml)")] = None,
+                 body: Annotated[str | None, Query(max_length=MAX_BODY, description="issuing body, e.g. ECHR")] = None,
+                 ) -> NationalReport:
+    """The parameters are typed here for the schema and checked again by filters_from, which also
+    fixes a governor's office to its own and rejects an unknown sector or start after end."""
+    filters = filters_from(request)
     fresh(request)
     with transaction(request.app.state.engine) as session:
         return national_report(session=session, filters=filters)
@@ -34,7 +54,7 @@ def api_national(request: Request, start: str | None = Query(None, description="
 
 @router.get("/alerts/{alert_id}", response_model=AlertReport, name="api_report_alert",
             summary="One alert: every targeted municipality's ladder and its contacts'")
-def api_alert(request: Request, alert_id: int) -> AlertReport:
+def api_alert(request: Request, alert_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> AlertReport:
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_alert(request, session, alert_id)
@@ -52,8 +72,9 @@ def api_municipality(request: Request, code: str) -> MunicipalityReport:
 
 @router.get("/annual/{year}", response_model=AnnualReport, name="api_report_annual",
             summary="The annual evaluation's figures")
-def api_annual(request: Request, year: int, language: str = "nb") -> AnnualReport:
-    if language not in REPORT_LANGUAGES or not 2000 <= year <= 2100:
+def api_annual(request: Request, year: Annotated[int, Path(ge=YEARS[0], le=YEARS[1])],
+               language: Annotated[str, Query(pattern="^(nb|nn|en)$")] = "nb") -> AnnualReport:
+    if language not in REPORT_LANGUAGES:
         raise HTTPException(status_code=404, detail="no such report")
     fresh(request)
     with transaction(request.app.state.engine) as session:

@@ -14,7 +14,8 @@ from relay.reports.export import FORMATS, to_csv, to_xlsx
 from relay.reports.national import national_report
 from relay.reports.tables import Table, alert_tables, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
-from relay.web.pages_report_scope import check_alert, check_municipality, filters_from, fresh
+from relay.web.pages_report_scope import check_alert, check_municipality, fresh, read_filters
+from relay.web.pages_reports import reports
 from relay.web.templating import request_language
 
 router = APIRouter()
@@ -35,7 +36,10 @@ def _download(tables: list[Table], table: str, fmt: str, name: str, language: st
 
 @router.get("/reports/export/{table}.{fmt}", name="report_export", include_in_schema=False)
 def report_export(request: Request, table: str, fmt: str):
-    filters, language = filters_from(request), request_language(request)
+    filters, errors = read_filters(request.query_params, request.state.user)
+    if errors:  # the dashboard with its form and what is wrong in it, as /reports would answer
+        return reports(request)
+    language = request_language(request)
     fresh(request)
     with transaction(request.app.state.engine) as session:
         report = national_report(session=session, filters=filters, language=language)

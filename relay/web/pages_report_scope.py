@@ -10,30 +10,82 @@ import re
 
 from fastapi import HTTPException, Request
 
+from relay.i18n import translator
 from relay.models import User
 from relay.reports.drilldown import NotFound, alert_office, find_municipality
+from relay.reports.labels import sector_names
 from relay.reports.refresh import ensure_fresh
 from relay.reports.schemas import Filters
 from relay.web.access import visible_office
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Ids are 32-bit integers on PostgreSQL; anything larger is an error here, not an overflow there.
+MAX_ID = 2**31 - 1
+YEARS = (2000, 2100)
+MAX_BODY = 40  # report_cell.body
+
+
+class FilterErrors(ValueError):
+    """Query parameters that are not valid filters: field → message key (reports.error.*)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def bounded_id(value: str | None) -> int | None:
+    """A database id from a query parameter, or None when absent; ValueError when not 1…MAX_ID."""
+    if value in (None, ""):
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise ValueError(value)
+    return int(value)
+
+
+def read_filters(params, user: User) -> tuple[Filters, dict[str, str]]:
+    """The filters a reader may use, and the problems with the ones given (field → message key).
+    Invalid values are left out of the filters; a governor's office is always its own."""
+    errors: dict[str, str] = {}
+    start, end = params.get("start") or None, params.get("end") or None
+    year = params.get("year") or None
+    if year is not None:
+        if year.isdigit() and YEARS[0] <= int(year) <= YEARS[1]:
+            start, end = f"{year}-01", f"{year}-12"
+        else:
+            errors["year"] = "reports.error.year"
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not MONTH.match(value):
+            errors[name] = "reports.error.month"
+    if start and end and "start" not in errors and "end" not in errors and start > end:
+        errors["end"] = "reports.error.order"
+    ids = {}
+    for name in ("office", "county"):
+        try:
+            ids[name] = bounded_id(params.get(name))
+        except ValueError:
+            errors[name], ids[name] = "reports.error.id", None
+    sector = params.get("sector") or None
+    if sector is not None and sector not in sector_names("nb"):
+        errors["sector"], sector = "reports.error.sector", None
+    body = params.get("body") or None
+    if body is not None and len(body) > MAX_BODY:
+        errors["body"], body = "reports.error.body", None
+    office = visible_office(user)
+    filters = Filters(start=None if {"start", "year"} & errors.keys() else start,
+                      end=None if {"end", "year"} & errors.keys() else end,
+                      office_id=office if office is not None else ids["office"], county_id=ids["county"],
+                      sector=sector, body=body)
+    return filters, errors
 
 
 def filters_from(request: Request) -> Filters:
-    """?start=&end= (YYYY-MM) or ?year=, and office, county, sector, body; a governor's office is fixed."""
-    q = request.query_params
-    start, end = q.get("start") or None, q.get("end") or None
-    if q.get("year", "").isdigit():
-        start, end = f"{q['year']}-01", f"{q['year']}-12"
-    for value in (start, end):
-        if value is not None and not MONTH.match(value):
-            raise HTTPException(status_code=400, detail="months are YYYY-MM")
-    office = visible_office(request.state.user)
-    if office is None and q.get("office", "").isdigit():
-        office = int(q["office"])
-    county = int(q["county"]) if q.get("county", "").isdigit() else None
-    return Filters(start=start, end=end, office_id=office, county_id=county, sector=q.get("sector") or None,
-                   body=q.get("body") if q.get("body") not in (None, "") else None)
+    """The filters of an export or API call; a bad value answers 400 with every problem named."""
+    filters, errors = read_filters(request.query_params, request.state.user)
+    if errors:
+        t = translator("en")
+        raise HTTPException(status_code=400, detail=[
+            {"loc": ["query", name], "msg": t(key, limit=MAX_ID), "type": "value_error"} for name, key in errors.items()])
+    return filters
 
 
 def ensure_visible(user: User, office_id: int | None) -> None:
@@ -43,6 +95,8 @@ def ensure_visible(user: User, office_id: int | None) -> None:
 
 
 def check_alert(request: Request, session, alert_id: int) -> None:
+    if not 1 <= alert_id <= MAX_ID:
+        raise HTTPException(status_code=404, detail="no such alert")
     try:
         ensure_visible(request.state.user, alert_office(session, alert_id))
     except NotFound as exc:

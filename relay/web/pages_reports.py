@@ -17,7 +17,7 @@ from relay.reports.labels import Register, sector_names
 from relay.reports.national import national_report
 from relay.reports.tables import alert_tables, fmt, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
-from relay.web.pages_report_scope import check_alert, check_municipality, filters_from, fresh
+from relay.web.pages_report_scope import MAX_ID, check_alert, check_municipality, fresh, read_filters
 from relay.web.templating import render, request_language
 
 router = APIRouter()
@@ -26,26 +26,33 @@ ACCESS = {"reports": READERS, "report_alert": READERS, "report_municipality": RE
 
 @router.get("/reports", response_class=HTMLResponse, name="reports", include_in_schema=False)
 def reports(request: Request):
-    filters = filters_from(request)
+    filters, errors = read_filters(request.query_params, request.state.user)
     language = request_language(request)
+    t = _t(request)
+    with transaction(request.app.state.engine) as session:
+        register = Register.load(session)
+        bodies = sorted(b for b in session.scalars(select(ReportAlert.body).distinct()) if b)
+    context = {
+        "filters": filters, "errors": errors, "form": dict(request.query_params), "limit": MAX_ID,
+        "offices": [] if visible_office(request.state.user) is not None else register.offices(),
+        "counties": register.counties(), "sectors": sector_names(language), "bodies": bodies,
+        "query": request.url.query, "fmt": fmt,
+    }
+    if errors:
+        # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.
+        return render(request, "reports.html", context, status_code=400)
     fresh(request)
     with transaction(request.app.state.engine) as session:
         report = national_report(session=session, filters=filters, language=language)
-        register = Register.load(session)
-        bodies = sorted(b for b in session.scalars(select(ReportAlert.body).distinct()) if b)
-    t = _t(request)
     comparison = report.by_office if filters.office_id is None else report.by_county
-    context = {
-        "report": report, "filters": filters, "tables": {tb.key: tb for tb in national_tables(report, t)},
+    context.update({
+        "report": report, "tables": {tb.key: tb for tb in national_tables(report, t)},
         "trend": charts.trend_chart(report.by_month, t),
         "bars": charts.bar_chart(comparison, t, "reports.chart.offices" if filters.office_id is None
                                  else "reports.chart.counties"),
         "bars_table": "by_office" if filters.office_id is None else "by_county",
         "tiles": charts.tile_grid(report.municipalities, t),
-        "offices": [] if visible_office(request.state.user) is not None else register.offices(),
-        "counties": register.counties(), "sectors": sector_names(language), "bodies": bodies,
-        "query": request.url.query, "fmt": fmt,
-    }
+    })
     return render(request, "reports.html", context)
 
 

@@ -29,11 +29,17 @@ def _invalid(request: Request, exc: TokenError):
     return render(request, "link_invalid.html", {"expired": exc.expired}, status_code=410 if exc.expired else 404)
 
 
-def _prefs_context(request, contact: Contact, errors=None, saved=False):
+def _prefs_context(request, contact: Contact, errors=None, saved=False, typed=None):
+    """`typed`: the refused form's choices (sector → frequency or None) and language, shown again as sent."""
     names = sector_names(request_language(request))
     current = {s.sector: s.frequency for s in contact.subscriptions if s.active}
+    language = contact.language or "nb"
+    if typed is not None:
+        current = {s: f for s, f in typed["choices"].items() if f}
+        language = typed["language"] or language
     return {"contact": contact, "sectors": names, "current": current, "frequencies": FREQUENCIES,
-            "neutral": contact.municipality.malform == "noytral", "errors": errors or {}, "saved": saved}
+            "neutral": contact.municipality.malform == "noytral", "errors": errors or {}, "saved": saved,
+            "language": language}
 
 
 @router.get("/p/{token}", response_class=HTMLResponse, name="preferences", include_in_schema=False)
@@ -66,8 +72,9 @@ async def preferences_save(request: Request, token: str):
                                known_sectors=set(names))
         except ContactError as exc:
             session.rollback()
-            return render(request, "preferences.html", {**_prefs_context(request, contact, {exc.field: str(exc)}),
-                                                        "token": token}, status_code=400)
+            typed = {"choices": choices, "language": form.get("language")}
+            context = _prefs_context(request, contact, {exc.field: str(exc)}, typed=typed)
+            return render(request, "preferences.html", {**context, "token": token}, status_code=400)
         return render(request, "preferences.html", {**_prefs_context(request, contact, saved=True), "token": token})
 
 

@@ -1,6 +1,9 @@
-"""Jinja2 for pages: the language of the request, the translator, the CSRF token and the signed-in user."""
+"""Jinja2 for pages: the language of the request, the translator, the CSRF token, the signed-in user
+and the menu that user may follow."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -8,10 +11,27 @@ from starlette.responses import HTMLResponse
 
 from relay.i18n import LANGUAGES, translator
 from relay.settings import home
+from relay.web.access import admits, role_of
 from relay.web.csrf import csrf_token
 
 LANGUAGE_COOKIE = "relay_lang"
 WEB_LANGUAGES = ("nb", "nn", "en")  # the web UI; Swedish fixed texts exist for e-mails in the se profile
+
+# The main menu: (route name, label). A role sees an entry only when the policy table admits it to that
+# route, so the menu and the access rules cannot disagree (no role lists in templates).
+MENU = (
+    ("offices", "web.nav.offices"),
+    ("queue", "queue.nav.queue"),
+    ("alerts", "web.nav.alerts"),
+    ("contacts", "web.nav.contacts"),
+    ("coverage", "web.nav.coverage"),
+    ("reports", "web.nav.reports"),
+    ("sources", "admin.nav.sources"),
+    ("audit", "admin.nav.audit"),
+    ("raw_reports", "admin.nav.raw_reports"),
+    ("admin_incidents", "admin.nav.incidents"),
+    ("tokens", "admin.nav.tokens"),
+)
 
 
 def request_language(request: Request) -> str:
@@ -22,21 +42,55 @@ def request_language(request: Request) -> str:
     return request.app.state.settings.default_language
 
 
+def http_url(value) -> str:
+    """A link from a source, or "" when it is not plain http(s): a feed may carry `javascript:` or `data:`
+    links, and the CSP is the second line of defence, not the first."""
+    url = str(value or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url) else ""
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(home() / "templates" / "web"))
     templates.env.globals["languages"] = WEB_LANGUAGES
+    templates.env.filters["http_url"] = http_url
     return templates
+
+
+def menu_for(request: Request, user) -> list[dict[str, str]]:
+    """The menu entries this user may follow: href, label key and route name."""
+    role = role_of(user)
+    entries = [{"name": name, "href": request.app.url_path_for(name), "label": label}
+               for name, label in MENU if admits(role, name)]
+    if role == "contact" and user.contact_id and admits(role, "preferences"):
+        # A contact's subscriptions live behind a signed link (the one its e-mails carry); make a fresh one.
+        from relay import links
+
+        url = links.preferences_url(request.app.state.settings, contact_id=user.contact_id)
+        entries.append({"name": "preferences", "href": url, "label": "web.nav.preferences"})
+    return entries
+
+
+def language_links(request: Request) -> list[dict[str, str]]:
+    """The same page in each web language: the current query is kept, only ?lang= changes."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return [{"code": code, "href": f"{request.url.path}?{urlencode([*params, ('lang', code)])}"}
+            for code in WEB_LANGUAGES]
 
 
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200) -> HTMLResponse:
     language = request_language(request)
+    user = getattr(request.state, "user", None)
+    role = role_of(user)
     values = {
         "request": request,
         "lang": language,
         "t": translator(language),
         "csrf_token": csrf_token(request),
-        "user": getattr(request.state, "user", None),
+        "user": user,
         "settings": request.app.state.settings,
+        "menu": menu_for(request, user),
+        "language_links": language_links(request),
+        "may": lambda route_name: admits(role, route_name),
     }
     values.update(context or {})
     return request.app.state.templates.TemplateResponse(request, template, values, status_code=status_code)

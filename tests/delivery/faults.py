@@ -42,6 +42,16 @@ class FaultHandler:
     uses: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     slow: float = 0.0  # seconds every accepted message waits before its 250: keeps a batch in flight
+    pipelining: bool = True  # advertise RFC 2920 PIPELINING, as Postfix, Exim and Exchange do
+
+    sessions: int = 0  # EHLOs seen: one per connection
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd hook
+        session.host_name = hostname
+        self.sessions += 1
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     def _fault(self, address: str, stage: str) -> Fault | None:
         fault = self.faults.get(address.lower())
@@ -85,8 +95,10 @@ def _refuse_all(server, session, envelope, mechanism, auth_data):
 
 
 class FaultServer:
-    def __init__(self, faults: dict[str, Fault] | None = None, *, refuse_auth: bool = False, slow: float = 0.0):
-        self.handler = FaultHandler({k.lower(): v for k, v in (faults or {}).items()}, slow=slow)
+    def __init__(self, faults: dict[str, Fault] | None = None, *, refuse_auth: bool = False, slow: float = 0.0,
+                 pipelining: bool = True):
+        self.handler = FaultHandler({k.lower(): v for k, v in (faults or {}).items()}, slow=slow,
+                                    pipelining=pipelining)
         self.port = free_port()
         kwargs = {}
         if refuse_auth:

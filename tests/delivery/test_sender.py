@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from relay.db import transaction
@@ -41,7 +42,8 @@ def test_it_sends_and_records_the_servers_own_words(engine, settings):
     assert accepted[0].evidence["queue_id"].startswith("Q")
 
 
-def test_it_fails_only_the_refused_recipient_and_goes_on_on_the_same_connection(engine, settings):
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-command-at-a-time"])
+def test_it_fails_only_the_refused_recipient_and_goes_on_on_the_same_connection(engine, settings, pipelining):
     faults = {
         "unknown@voss.test": Fault(rcpt="550 5.1.1 No such user"),
         "relaying@voss.test": Fault(rcpt="553 5.7.1 Relaying denied"),
@@ -49,7 +51,7 @@ def test_it_fails_only_the_refused_recipient_and_goes_on_on_the_same_connection(
     }
     addresses = ["ok1@voss.test", "unknown@voss.test", "ok2@voss.test", "relaying@voss.test",
                  "spam@voss.test", "ok3@voss.test"]
-    with FaultServer(faults) as server:
+    with FaultServer(faults, pipelining=pipelining) as server:
         queue(engine, addresses, now=T0)
         # One lane: every message shares one connection, so a refusal must not spoil the next.
         report = send_all(engine=engine, worker="t", now=T0,
@@ -60,6 +62,7 @@ def test_it_fails_only_the_refused_recipient_and_goes_on_on_the_same_connection(
     assert messages["unknown@voss.test"].last_reply == "550 5.1.1 No such user"
     assert messages["spam@voss.test"].status == "permanent-failure"
     assert report.permanent_failure == 3 and report.sent == 3
+    assert server.handler.sessions == 1  # refusals were followed by RSET, not by a new connection
     classes = {e.message_id: e.evidence["class"] for e in _events(engine, "bounced")}
     assert classes[messages["relaying@voss.test"].id] == "policy"  # 5.7.x: Relay's problem, not the address
     assert classes[messages["unknown@voss.test"].id] == "address"
@@ -165,3 +168,18 @@ async def test_it_pushes_back_messages_over_the_domain_rate_without_counting_an_
     assert report.sent == 3 and report.pushed_back == 1
     assert messages["c@bergen.test"].status == "queued" and messages["c@bergen.test"].attempts == 0
     assert messages["c@bergen.test"].next_attempt_at == T0 + timedelta(seconds=30)  # 2/min: one token per 30 s
+
+
+def test_it_carries_lines_that_start_with_a_dot_and_bare_line_ends_intact(engine, settings):
+    from relay.delivery.outbox import enqueue
+
+    mime = (b"From: relay@relay.test\r\nTo: a@voss.test\r\nMessage-ID: <dots@relay.test>\r\nSubject: x\r\n\r\n"
+            b".first line\r\n.\r\nlast\nbare")
+    with transaction(engine) as session:
+        enqueue(session=session, purpose_key="test:dots", kind="alert", to_address="a@voss.test",
+                envelope_from="bounces@relay.test", message=mime, subject="x", message_id_header="<dots@relay.test>",
+                now=T0)
+    with FaultServer() as server:
+        send_all(engine=engine, settings=with_smtp(settings, host="127.0.0.1", port=server.port), worker="t", now=T0)
+    [(_, _, received)] = server.received
+    assert received.split(b"\r\n\r\n", 1)[1] == b".first line\r\n.\r\nlast\r\nbare\r\n"

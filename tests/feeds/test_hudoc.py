@@ -262,3 +262,40 @@ def test_fetch_asks_for_one_application_and_refuses_rows_of_another():
     with pytest.raises(FeedError, match="appno"):
         run(http, src=source(params={"appno": "58170/13", "from": "2023-01-01"}))
     assert 'appno:"58170/13"' in http.calls[0]["params"]["query"]
+
+
+def test_other_sites_are_asked_for_the_state_by_code_and_by_name():
+    from feeds.hudoc_instances import INSTANCES
+
+    esc = hudoc.build_query(INSTANCES["ESC"], {"respondent": ["NOR"]}, date(2024, 1, 1), None)
+    assert '(escstateparty:"NOR" OR escstateparty:"Norway")' in esc
+    echr = hudoc.build_query(INSTANCES["ECHR"], {"respondent": ["NOR"]}, None, None)
+    assert echr == 'contentsitename:ECHR AND respondent:"NOR"'  # alpha-3 only, as the sample shows
+
+
+@pytest.mark.parametrize("params, problem", [
+    ({"instance": "ECHR", "respondnet": ["NOR"]}, "unknown param 'respondnet'"),
+    ({"instance": "ECHO"}, "must name a HUDOC site"),
+    ({}, "must name a HUDOC site"),
+    ({"instance": "ECHR", "overlap_days": "28"}, "'overlap_days' must be int"),
+    ({"instance": "ECHR", "from": "last spring"}, "'from' must be a date"),
+])
+def test_check_params_names_what_is_wrong(params, problem):
+    assert any(problem in p for p in hudoc.check_params(params)), hudoc.check_params(params)
+
+
+def test_check_params_accepts_a_full_source():
+    params = {"instance": "ECHR", "respondent": ["NOR"], "languages": ["ENG", "FRE"], "importance": 1,
+              "collections": "JUDGMENTS", "from": "2020-01-01", "overlap_days": 14, "extra": "x", "appno": ["1/20"],
+              "headers": {"Referer": "https://hudoc.echr.coe.int/"}}
+    assert hudoc.check_params(params) == []
+
+
+def test_a_cpt_document_without_a_title_column_is_named_from_its_reported_fields():
+    # SOURCES.md 4 lists no title column for CPT: reference, state and visit year stand in.
+    data = json.loads((HUDOC / "cpt_sections.json").read_text())
+    for row in data["results"]:
+        row["columns"].pop("cptdocumenttitle", None)
+        row["columns"].update(cptdocumentreference="CPT/Inf(2024)07", cptvisityear="2023")
+    (report,) = hudoc.parse(json.dumps(data).encode(), source=source("CPT")).records
+    assert report.title == "CPT/Inf(2024)07 – Norway – 2023"

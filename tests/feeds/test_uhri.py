@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 
 from feeds import uhri
 from feeds.records import FeedError, SourceConfig
-from relay.http import Response
+from relay.http import FetchError, HttpClient
+from relay.settings import HttpSettings
 from tests.conftest import FIXTURES, shared_path
+from tests.httpserver import LocalServer, Reply
 
 SOURCE = SourceConfig(key="uhri", kind="uhri")
 MIXED = FIXTURES / "uhri" / "norway_mixed.json"
@@ -143,63 +144,77 @@ def test_iter_records_does_not_read_ahead_of_what_it_yields():
     assert first.key.startswith("uhri:") and stream.tell() < len(body) / 4
 
 
-class FakeStreamingHttp:
-    """The stream_to_file call uhri.fetch needs from the HTTP client (not yet in relay.http)."""
-
-    def __init__(self, body: bytes, *, not_modified: bool = False):
-        self.body, self.not_modified, self.calls = body, not_modified, []
-
-    def stream_to_file(self, url, path, *, headers=None, etag=None, last_modified=None, max_bytes=None):
-        self.calls.append({"url": url, "path": path, "etag": etag, "max_bytes": max_bytes})
-        if not self.not_modified:
-            Path(path).write_bytes(self.body)
-        return Response(304 if self.not_modified else 200, url, {}, b"", self.not_modified, '"v2"', None)
+JSON = {"Content-Type": "application/json"}
 
 
-def test_fetch_streams_to_a_file_and_hands_on_only_new_norwegian_records(tmp_path):
-    source = SourceConfig(key="uhri", kind="uhri", params={"download_dir": str(tmp_path)},
-                          cursor="2025-05-02T11:40:00.000", etag='"v1"')
-    http = FakeStreamingHttp(MIXED.read_bytes())
+@pytest.fixture
+def export():
+    """A local server for the export and a real client for it (no pause between requests)."""
+    with LocalServer() as server, HttpClient(HttpSettings(host_delay=0, retries=1)) as http:
+        yield server, http
+
+
+def uhri_source(tmp_path, server, **fields) -> SourceConfig:
+    return SourceConfig(key="uhri", kind="uhri", url=server.url("/export-full-en.json"), workdir=str(tmp_path),
+                        **fields)
+
+
+def test_fetch_streams_to_a_file_and_hands_on_only_new_norwegian_records(tmp_path, export):
+    server, http = export
+    server.route("/export-full-en.json", Reply(200, {**JSON, "ETag": '"v2"'}, MIXED.read_bytes(), chunk_size=512))
+    source = uhri_source(tmp_path, server, cursor="2025-05-02T11:40:00.000", etag='"v1"')
     [payload] = list(uhri.fetch(source, since=None, http=http))
-    assert http.calls[0]["url"] == uhri.EXPORT_URL and http.calls[0]["etag"] == '"v1"'
-    assert Path(http.calls[0]["path"]).parent == tmp_path and list(tmp_path.iterdir()) == []  # temp file removed
+    assert server.requests[0].header("If-None-Match") == '"v1"'
+    assert list(tmp_path.iterdir()) == []  # the download is deleted once filtered
     assert payload.cursor == "2025-06-20T08:15:02.227" and payload.etag == '"v2"'
     keys = {r.key for r in uhri.parse(payload.body, source=source).records}
     assert keys == {"uhri:0f1e2d3c-1111-4a5b-8c9d-000000000001", "uhri:0f1e2d3c-1111-4a5b-8c9d-000000000002"}
 
 
-def test_fetch_keeps_the_cursor_when_nothing_is_new(tmp_path):
-    source = SourceConfig(key="uhri", kind="uhri", params={"download_dir": str(tmp_path)}, cursor="2030-01-01T00:00:00")
-    [payload] = list(uhri.fetch(source, since=None, http=FakeStreamingHttp(MIXED.read_bytes())))
+def test_fetch_keeps_the_cursor_when_nothing_is_new(tmp_path, export):
+    server, http = export
+    server.route("/export-full-en.json", Reply(200, JSON, MIXED.read_bytes()))
+    source = uhri_source(tmp_path, server, cursor="2030-01-01T00:00:00")
+    [payload] = list(uhri.fetch(source, since=None, http=http))
     assert payload.cursor == "2030-01-01T00:00:00" and uhri.parse(payload.body, source=source).records == []
 
 
-def test_fetch_passes_a_304_on(tmp_path):
-    source = SourceConfig(key="uhri", kind="uhri", params={"download_dir": str(tmp_path)})
-    [payload] = list(uhri.fetch(source, since=None, http=FakeStreamingHttp(b"", not_modified=True)))
-    assert payload.not_modified and payload.body == b""
-
-
-def test_fetch_fails_the_source_on_a_truncated_download(tmp_path):
-    source = SourceConfig(key="uhri", kind="uhri", params={"download_dir": str(tmp_path)})
-    http = FakeStreamingHttp((FIXTURES / "uhri" / "truncated.json").read_bytes())
-    with pytest.raises(FeedError):
-        list(uhri.fetch(source, since=None, http=http))
+def test_fetch_passes_a_304_on(tmp_path, export):
+    server, http = export
+    server.route("/export-full-en.json", Reply(304))
+    [payload] = list(uhri.fetch(uhri_source(tmp_path, server, etag='"v1"'), since=None, http=http))
+    assert payload.not_modified and payload.body == b"" and payload.etag == '"v1"'
     assert list(tmp_path.iterdir()) == []
 
 
-def test_fetch_needs_a_client_that_can_stream_to_a_file(tmp_path):
-    class GetOnly:
-        def get(self, *args, **kwargs):
-            raise AssertionError("the 400 MB export must not be read into memory")
-
-    source = SourceConfig(key="uhri", kind="uhri", params={"download_dir": str(tmp_path)})
+def test_fetch_fails_the_source_on_a_truncated_download(tmp_path, export):
+    server, http = export
+    server.route("/export-full-en.json", Reply(200, JSON, (FIXTURES / "uhri" / "truncated.json").read_bytes()))
     with pytest.raises(FeedError):
-        list(uhri.fetch(source, since=None, http=GetOnly()))
+        list(uhri.fetch(uhri_source(tmp_path, server), since=None, http=http))
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_an_explicit_since_wins_over_the_cursor(tmp_path):
-    source = SourceConfig(key="uhri", kind="uhri", params={"download_dir": str(tmp_path)}, cursor="2030-01-01T00:00:00")
-    [payload] = list(uhri.fetch(source, since=date(2025, 5, 2), http=FakeStreamingHttp(MIXED.read_bytes())))
+def test_fetch_fails_the_source_on_an_html_error_page(tmp_path, export):
+    server, http = export
+    server.route("/export-full-en.json",
+                 Reply(200, {"Content-Type": "text/html"}, (FIXTURES / "uhri" / "html_error.html").read_bytes()))
+    with pytest.raises(FetchError) as caught:
+        list(uhri.fetch(uhri_source(tmp_path, server), since=None, http=http))
+    assert caught.value.kind == "wrong-content" and list(tmp_path.iterdir()) == []
+
+
+def test_fetch_needs_a_download_folder(export):
+    server, http = export
+    with pytest.raises(FeedError, match="folder"):
+        list(uhri.fetch(SourceConfig(key="uhri", kind="uhri", url=server.url("/x")), since=None, http=http))
+    assert server.requests == []
+
+
+def test_an_explicit_since_wins_over_the_cursor(tmp_path, export):
+    server, http = export
+    server.route("/export-full-en.json", Reply(200, JSON, MIXED.read_bytes()))
+    source = uhri_source(tmp_path, server, cursor="2030-01-01T00:00:00")
+    [payload] = list(uhri.fetch(source, since=date(2025, 5, 2), http=http))
     assert len(uhri.parse(payload.body, source=source).records) == 3
     assert payload.cursor == "2030-01-01T00:00:00"  # never moved backwards

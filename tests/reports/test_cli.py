@@ -51,3 +51,9 @@ def test_it_writes_xlsx_and_the_annual_pdf(run, receipts, tmp_path):
     run("annual", year, "--format", "pdf", "--output", str(tmp_path / "a.pdf"))
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     assert "Method" not in run("annual", year, "--lang", "en")  # the text format has the tables only
+
+
+def test_it_refuses_a_month_that_is_not_yyyy_mm(engine, monkeypatch):
+    monkeypatch.setattr("relay.cli.report.get_engine", lambda: engine)
+    result = CliRunner().invoke(report, ["national", "--start", "2025-13"])
+    assert result.exit_code == 2 and "YYYY-MM" in result.output

@@ -150,7 +150,12 @@ def test_every_filter_gives_the_truth_of_its_slice(year, field):
         with transaction(engine) as session:
             report = national_report(session=session, filters=filters)
         assert _plain(report.totals) == truth.figures(own), value
-        assert _same(_by_key(report.by_office), truth.grouped(own, "office")), value
+        # Every breakdown under the filter: each reads its own grain (county × body × sector kept or not).
+        for dimension in ("office", "county", "sector", "body", "month"):
+            want = truth.grouped(own, dimension)
+            if field == "sector" and dimension == "sector":
+                want = {value: want[value]}  # the sector filter keeps its own row of the sector table
+            assert _same(_by_key(getattr(report, f"by_{dimension}")), want), (value, dimension)
 
 
 def test_one_alert_shows_who_acknowledged_and_each_contacts_ladder(year):

@@ -33,6 +33,7 @@ class World:
     alert_a: int  # office A's alert on another item
     alert_b: int  # office B's alert
     users: dict[str, int]
+    contact: int = 0  # a contact in Voss (office A)
 
 
 @pytest.fixture
@@ -62,7 +63,8 @@ def world(engine) -> World:
             "ministry": factories.make_user(s, role="ministry").id,
             "admin": factories.make_user(s, role="admin").id,
         }
-        return World(a.id, b.id, [voss.id, bergen.id], kristiansand.id, item.id, alert_a.id, alert_b.id, users)
+        return World(a.id, b.id, [voss.id, bergen.id], kristiansand.id, item.id, alert_a.id, alert_b.id, users,
+                     contact=contact.id)
 
 
 @pytest.fixture
@@ -95,3 +97,26 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
     """A form token for this client's browser cookie (read from a page's logout or form field)."""
     page = client.get(path)
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+@pytest.fixture
+def server(engine, world, tmp_path):
+    """(base URL, settings) of the app under uvicorn, for the real-browser tests."""
+    from tests.web.browser import start_server
+
+    base, live_settings, stop = start_server(engine, tmp_path)
+    yield base, live_settings
+    stop()
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium (executable_path; Playwright never downloads a browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()

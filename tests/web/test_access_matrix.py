@@ -21,7 +21,8 @@ from tests.web.conftest import ROLES, csrf_of
 PERSONA_ROLE = {"anonymous": "anonymous", "contact": "contact", "governor_a": "governor",
                 "governor_b": "governor", "ministry": "ministry", "admin": "admin"}
 # Office A's objects in the path: office B's governor is admitted by role, refused by ensure_office.
-OFFICE_A_OBJECTS = {"alert_id", "code"}  # office A's alert; Voss, office A's municipality
+# Office A's alert; Voss, office A's municipality; a contact in Voss.
+OFFICE_A_OBJECTS = {"alert_id", "code", "contact_id"}
 
 
 def app_routes() -> list[tuple[str, str, str]]:
@@ -45,7 +46,7 @@ def test_every_route_is_in_the_policy_table():
 
 def _fill(path: str, world) -> str:
     values = {"item_id": world.item, "alert_id": world.alert_a, "office_id": world.office_a,
-              "contact_id": 1, "source_id": 1, "token_id": 1, "code": "4621"}
+              "contact_id": world.contact, "source_id": 1, "token_id": 1, "code": "4621"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values.get(m.group(1), "not-a-valid-token")), path)
 
 

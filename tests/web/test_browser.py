@@ -6,90 +6,21 @@ nynorsk text; an axe-core scan of every page finds zero violations; the CSP bloc
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
 
-from relay.auth import session_cookie_value
 from relay.db import transaction
-from relay.models import User
-from relay.settings import load_settings
-from relay.web.app import SESSION_COOKIE, create_app
+from tests.web import conftest
+from tests.web.browser import axe as _axe
+from tests.web.browser import page_as
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+# Other browser tests import these names from here; the fixtures themselves live in conftest.py.
+browser, server = conftest.browser, conftest.server
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def server(engine, world, tmp_path):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download needed)")
-    uvicorn = pytest.importorskip("uvicorn")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = load_settings(data_dir=tmp_path / "data", database_url=str(engine.url.render_as_string(False)),
-                             base_url=base, secret_key="test-signing-key-not-secret", scheduler=False,
-                             mail={"from_address": "relay@relay.test"})
-    app = create_app(settings, engine)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield base, settings
-    srv.should_exit = True
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
 def _page_as(browser, base, settings, engine, user_id):
-    context = browser.new_context(locale="nb-NO")
-    if user_id is not None:
-        with transaction(engine) as s:
-            cookie = session_cookie_value(settings, s.get(User, user_id))
-        context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": base}])
-    page = context.new_page()
-    page.csp_errors = []
-    page.on("console", lambda m: page.csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
-    return page
-
-
-def _axe(page) -> list[str]:
-    """Violations on this page; CSP reports are taken before axe injects its own script and styles."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_load_state("load")
-    page.shipped_csp_errors = getattr(page, "shipped_csp_errors", []) + [f"{page.url}: {e}" for e in page.csp_errors]
-    page.csp_errors.clear()
-    results = Axe().run(page)
-    page.csp_errors.clear()
-    return [f"{page.url}: {v['id']} ({len(v['nodes'])}) {v['help']}" for v in results.response["violations"]]
+    return page_as(browser, base, settings, engine, user_id)
 
 
 def test_a_governor_approves_and_edits_and_every_page_passes_axe(server, browser, engine, world):

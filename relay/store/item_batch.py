@@ -1,0 +1,223 @@
+"""Store a page of records at once: the same items, aliases, changes and links as save_record, record by record.
+
+save_record asks the database for every record (find by key, then alias; insert; flush; alias;
+siblings). Here the rows a page can touch are read first in a few IN queries, the page is
+replayed against them in memory with save_record's rules (items.py: apply_record,
+changed_fields, pick_primary), and what changed is written with executemany and multi-row
+INSERT … RETURNING. The number of statements per page does not grow with its size (beyond one
+per LOOKUP_CHUNK keys). tests/test_store_batch.py checks the result equals save_record's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from feeds.records import Record
+from relay.models import Item, ItemAlias, ItemChange, utcnow
+from relay.store.items import (
+    PRIMARY_LANGUAGES,
+    apply_record,
+    changed_fields,
+    content_hash,
+    needs_primary,
+    pick_primary,
+)
+
+LOOKUP_CHUNK = 2000  # keys per IN list: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters
+
+
+@dataclass
+class StoreReport:
+    saved: list[tuple[Item, str]] = field(default_factory=list)  # per record, in order: item, new|updated|unchanged
+
+    @property
+    def new(self) -> list[int]:
+        return [item.id for item, outcome in self.saved if outcome == "new"]
+
+    @property
+    def updated(self) -> list[int]:
+        return [item.id for item, outcome in self.saved if outcome == "updated"]
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for _, outcome in self.saved if outcome == "unchanged")
+
+
+def save_records(*, session: Session, records: Iterable[Record], source_id: int | None,
+                 now: datetime | None = None) -> StoreReport:
+    """Insert or update the records as save_record would one after another, in a constant number of statements."""
+    records = list(records)
+    page = _Page(session, source_id, now or utcnow())
+    page.load(records)
+    report = StoreReport(saved=[page.save(record) for record in records])
+    page.write()
+    return report
+
+
+class _Page:
+    """The items, aliases and groups one page can touch, held in memory while its records are replayed."""
+
+    def __init__(self, session: Session, source_id: int | None, now: datetime):
+        self.session, self.source_id, self.now = session, source_id, now
+        self.by_key: dict[str, Item] = {}
+        self.alias_owner: dict[str, Item] = {}
+        self.groups: dict[str, list[Item]] = defaultdict(list)
+        self.rank: dict[Item, tuple[int, int]] = {}  # the database's id order; new items after stored ones
+        self.new_items: list[Item] = []
+        self.new_aliases: list[tuple[str, Item]] = []
+        self.changes: list[tuple[Item, dict]] = []
+        self.rekeys: list[tuple[int, str]] = []  # stored items' key replacements, in the order they happened
+        self.links: dict[tuple[Item, str], Item] = {}  # parent/primary links to items not inserted yet
+
+    # Reading: every row a record may look at, before anything changes.
+
+    def load(self, records: list[Record]) -> None:
+        keys = sorted({k for r in records for k in (r.key, *r.aliases, r.parent_key) if k})
+        owners: list[tuple[str, int]] = []
+        for chunk in _chunks(keys):
+            owners += self.session.execute(
+                select(ItemAlias.alias, ItemAlias.item_id).where(ItemAlias.alias.in_(chunk))).all()
+            aliased = select(ItemAlias.item_id).where(ItemAlias.alias.in_(chunk))
+            self._know(self.session.scalars(select(Item).where(or_(Item.key.in_(chunk), Item.id.in_(aliased)))))
+        by_id = {item.id: item for item in self.rank}
+        self.alias_owner = {alias: by_id[item_id] for alias, item_id in owners}
+        groups = sorted(self._groups_to_read(records))
+        for chunk in _chunks(groups):
+            self._know(self.session.scalars(
+                select(Item).where(Item.group_key.in_(chunk), Item.language.in_(PRIMARY_LANGUAGES))))
+
+    def _groups_to_read(self, records: list[Record]) -> set[str]:
+        """Groups a translation in this page may look for its primary version in."""
+        translations = [r for r in records if r.language not in (None, *PRIMARY_LANGUAGES)]
+        groups = {r.group_key for r in translations if r.group_key}
+        if any(not r.group_key for r in translations):
+            # Such a record keeps its item's group, which an earlier record in the page may have set.
+            groups |= {r.group_key for r in records if r.group_key}
+            groups |= {item.group_key for item in self.rank if item.group_key}
+        return groups
+
+    def _know(self, items: Iterable[Item]) -> None:
+        for item in items:
+            if item not in self.rank:
+                self.rank[item] = (0, item.id)
+                self.by_key[item.key] = item
+                if item.group_key:
+                    self.groups[item.group_key].append(item)
+
+    # Replaying save_record (relay/store/items.py) step by step, in memory.
+
+    def save(self, record: Record) -> tuple[Item, str]:
+        digest = content_hash(record)
+        item = self._find([record.key, *record.aliases])
+        if item is None:
+            item = Item(key=record.key, source_id=self.source_id, first_seen_at=self.now, updated_at=self.now,
+                        content_hash=digest)
+            apply_record(item, record)
+            self._add_new(item)
+            self._add_aliases(item, record)
+            self._link_family(item, record)
+            return item, "new"
+        self._add_aliases(item, record)
+        if item.content_hash == digest:
+            return item, "unchanged"
+        changes = changed_fields(item, record)
+        if item.key != record.key and item.key in record.aliases:
+            old_key = item.key
+            changes["key"] = [old_key, record.key]
+            self._rekey(item, record.key)
+            self._ensure_alias(item, old_key)
+            self._add_aliases(item, record)
+        group = item.group_key
+        apply_record(item, record, merge_meta=True)
+        if item.group_key != group:
+            self._regroup(item, group)
+        item.content_hash = digest
+        item.updated_at = self.now
+        if changes:
+            self.changes.append((item, changes))
+        self._link_family(item, record)
+        return item, "updated" if changes else "unchanged"
+
+    def _find(self, keys: list[str]) -> Item | None:
+        """find_item's order: keys before aliases, the given order within each."""
+        found = next((self.by_key[k] for k in keys if k in self.by_key), None)
+        return found or next((self.alias_owner[k] for k in keys if k in self.alias_owner), None)
+
+    def _add_new(self, item: Item) -> None:
+        self.session.add(item)
+        self.new_items.append(item)
+        self.rank[item] = (1, len(self.new_items))
+        self.by_key[item.key] = item
+        if item.group_key:
+            self.groups[item.group_key].append(item)
+
+    def _rekey(self, item: Item, key: str) -> None:
+        del self.by_key[item.key]
+        self.by_key[key] = item
+        if item.id is None:
+            item.key = key  # not inserted yet: it is inserted with its last key
+        else:
+            # Written in order before the flush (write()): replaying the replacements one by one keeps
+            # the unique key constraint satisfied at every step, as it was for save_record.
+            self.rekeys.append((item.id, key))
+            set_committed_value(item, "key", key)
+
+    def _regroup(self, item: Item, old: str | None) -> None:
+        if old:
+            self.groups[old].remove(item)
+        self.groups[item.group_key].append(item)
+
+    def _add_aliases(self, item: Item, record: Record) -> None:
+        for alias in record.aliases:
+            self._ensure_alias(item, alias)
+
+    def _ensure_alias(self, item: Item, alias: str) -> None:
+        if alias != item.key and alias not in self.alias_owner:
+            self.alias_owner[alias] = item
+            self.new_aliases.append((alias, item))
+
+    def _link_family(self, item: Item, record: Record) -> None:
+        if record.parent_key and item.parent_item_id is None and (item, "parent_item_id") not in self.links:
+            parent = self._find([record.parent_key])
+            if parent is not None:
+                self._link(item, "parent_item_id", parent)
+        if needs_primary(item):
+            siblings = sorted((s for s in self.groups[item.group_key]
+                               if s is not item and s.language in PRIMARY_LANGUAGES), key=self.rank.__getitem__)
+            primary = pick_primary(siblings)
+            if primary is not None:
+                self._link(item, "primary_item_id", primary)
+
+    def _link(self, item: Item, column: str, target: Item) -> None:
+        self.links.pop((item, column), None)
+        if target.id is not None:
+            setattr(item, column, target.id)
+        else:
+            self.links[(item, column)] = target  # its id exists once the page's new items are inserted
+
+    # Writing: key replacements in order, then one flush for items, then aliases, changes and links.
+
+    def write(self) -> None:
+        if self.rekeys:
+            statement = update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
+            self.session.connection().execute(statement.values(key=bindparam("new_key")),
+                                              [{"item_id": i, "new_key": k} for i, k in self.rekeys])
+        self.session.flush()  # inserts the new items (multi-row INSERT … RETURNING id), updates the others
+        for (item, column), target in self.links.items():
+            setattr(item, column, target.id)
+        self.session.add_all([ItemAlias(alias=alias, item_id=item.id) for alias, item in self.new_aliases])
+        self.session.add_all([ItemChange(item_id=item.id, source_id=self.source_id, changed_at=self.now,
+                                         changes=changes) for item, changes in self.changes])
+        self.session.flush()
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start:start + LOOKUP_CHUNK]
