@@ -7,15 +7,20 @@ On SQLite, and also on PostgreSQL when RELAY_BENCH_DATABASE_URL names one (it is
 
 Throughput goes into Postfix's smtp-sink when it is on PATH (Debian package postfix), and is
 compared with Postfix's own smtp-source at the same message size, concurrency and connection
-reuse; otherwise into an aiosmtpd sink. The kill run starts a worker process, SIGKILLs it twice
-mid-batch, sweeps the leases and restarts; a counting aiosmtpd sink reports what was lost
+reuse; otherwise into an aiosmtpd sink. Beside rss2email (when installed: the bench extra), the
+same feed entries from a local HTTP server into the same sink (up to 2,000); skipped with a note
+when it is not installed. The kill run starts a worker process, SIGKILLs it twice mid-batch, sweeps the leases and restarts; a counting aiosmtpd sink reports what was lost
 (must be 0) and duplicated (must not exceed what Relay counted as possible duplicates).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
+import html
+import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -25,8 +30,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections import Counter
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -104,26 +111,16 @@ def _enqueue(engine, n: int, size: int) -> int:
 def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
     url, engine = _fresh_db(workdir, "throughput", url)
     mean = _enqueue(engine, n, SIZE)
-    port = _free_port()
-    sink_bin = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
     result: dict = {"messages": n, "mean_message_bytes": mean, "concurrency": CONCURRENCY}
-    if sink_bin:
-        user = ["-u", "nobody"] if os.geteuid() == 0 else []
-        sink = subprocess.Popen([sink_bin, *user, f"127.0.0.1:{port}", "256"])
-        time.sleep(0.3)  # let it bind
-        result["sink"] = "postfix smtp-sink"
-    else:
-        handler = CountingSink()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        result["sink"] = "aiosmtpd"
-    try:
+    with _sink() as (port, sink_name):
+        result["sink"] = sink_name
         started = time.perf_counter()
         report = send_all(engine=engine, settings=_settings(url, workdir / "t", port), worker="bench")
         seconds = time.perf_counter() - started
+        engine.dispose()
         result.update(relay_seconds=round(seconds, 2), relay_per_second=round(n / seconds, 1), report=str(report))
         source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
-        if sink_bin and Path(source).exists():
+        if sink_name == "postfix smtp-sink" and Path(source).exists():
             started = time.perf_counter()
             subprocess.run([source, "-d", "-s", str(CONCURRENCY), "-m", str(n), "-l", str(mean),
                             "-f", "bounces@relay.test", "-t", "postmottak@k0001.kommune.test",
@@ -131,14 +128,143 @@ def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
             seconds = time.perf_counter() - started
             result.update(smtp_source_per_second=round(n / seconds, 1),
                           relay_to_smtp_source=round(result["relay_per_second"] * seconds / n, 3))
-    finally:
-        if sink_bin:
+    return result
+
+
+@contextlib.contextmanager
+def _sink():
+    """Postfix's smtp-sink on a free port when installed, otherwise a counting aiosmtpd sink."""
+    port = _free_port()
+    sink_bin = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
+    if sink_bin:
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        sink = subprocess.Popen([sink_bin, *user, f"127.0.0.1:{port}", "256"])
+        time.sleep(0.3)  # let it bind
+        try:
+            yield port, "postfix smtp-sink"
+        finally:
             sink.terminate()
             sink.wait()
-        else:
-            controller.stop()
+        return
+    controller = Controller(CountingSink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, "aiosmtpd"
+    finally:
+        controller.stop()
+
+
+def _feed(n: int, size: int) -> bytes:
+    """An RSS 2.0 feed of n judgment entries, each with about `size` bytes of summary."""
+    line = "Samvær etter omsorgsovertaking, artikkel 8 EMK. Kommunen må vurdere samvær. "
+    summary = html.escape((line * (size // len(line) + 1))[:size])
+    items = "".join(
+        f"<item><title>Sak {i} mot Norge (dom)</title><link>https://hudoc.test/eng?i=001-{i}</link>"
+        f"<guid isPermaLink=\"false\">bench-{i}</guid><pubDate>Tue, 04 Mar 2025 10:00:00 +0000</pubDate>"
+        f"<description>{summary}</description></item>" for i in range(n))
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Relay bench</title>'
+            f"<link>https://hudoc.test/</link><description>bench</description>{items}</channel></rss>").encode()
+
+
+@contextlib.contextmanager
+def _serve(body: bytes):
+    """The feed over HTTP on 127.0.0.1, as a source serves it (rss2email fetches URLs itself)."""
+    class Feed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server hook
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _r2e_command() -> list[str] | None:
+    """How to run rss2email's r2e, or None when it is not installed (the bench extra)."""
+    if importlib.util.find_spec("rss2email") is None:
+        return None
+    beside = Path(sys.executable).with_name("r2e")
+    return [str(beside)] if beside.exists() else [sys.executable, "-c", "from rss2email.main import run; run()"]
+
+
+def rss2email(n: int, workdir: Path, url: str | None = None) -> dict:
+    """Feed entries to mail: rss2email's `r2e run` against Relay, the same n entries into the same sink.
+
+    Both start from the feed on a local HTTP server. Relay's figure covers fetch, parse, enqueue
+    (one committed outbox row per entry) and delivery; r2e's covers its whole run (one SMTP
+    connection per message, as rss2email 3.x sends)."""
+    r2e = _r2e_command()
+    if r2e is None:
+        return {"skipped": "rss2email is not installed (pip install rss2email; the bench extra)"}
+    feed = _feed(n, SIZE)
+    result: dict = {"entries": n}
+    with _sink() as (port, sink_name), _serve(feed) as feed_url:
+        result["sink"] = sink_name
+        config = workdir / "r2e.cfg"
+        base = [*r2e, "-c", str(config), "-d", str(workdir / "r2e.json")]
+        subprocess.run([*base, "new", "postmottak@k0001.kommune.test"], check=True, capture_output=True)
+        # `new` writes the defaults (sendmail); point it at the sink instead.
+        config.write_text(f"[DEFAULT]\nto = postmottak@k0001.kommune.test\nfrom = relay@relay.test\n"
+                          f"email-protocol = smtp\nsmtp-server = 127.0.0.1\nsmtp-port = {port}\n"
+                          f"smtp-ssl = False\nsmtp-auth = False\nverbose = warning\n")
+        subprocess.run([*base, "add", "bench", feed_url], check=True, capture_output=True)
+        started = time.perf_counter()
+        run = subprocess.run([*base, "run"], capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        seen = _r2e_seen(workdir / "r2e.json")
+        if run.returncode != 0 or seen != n:
+            raise RuntimeError(f"r2e run sent {seen} of {n} (exit {run.returncode}): {run.stderr[-500:]}")
+        result.update(rss2email_seconds=round(seconds, 2), rss2email_per_second=round(n / seconds, 1))
+        url, engine = _fresh_db(workdir, "rss2email", url)
+        started = time.perf_counter()
+        with urllib.request.urlopen(feed_url, timeout=30) as response:  # noqa: S310 - our own http:// server
+            _enqueue_entries(engine, response.read())
+        queued = time.perf_counter()
+        report = send_all(engine=engine, settings=_settings(url, workdir / "r2e-relay", port), worker="bench")
+        done = time.perf_counter()
         engine.dispose()
+    if report.sent != n:
+        raise RuntimeError(f"Relay sent {report.sent} of {n}: {report}")
+    r2e_seconds = result["rss2email_seconds"]
+    result.update(relay_delivery_per_second=round(n / (done - queued), 1),
+                  relay_delivery_to_rss2email=round(r2e_seconds / (done - queued), 1),
+                  relay_end_to_end_per_second=round(n / (done - started), 1),
+                  relay_end_to_end_to_rss2email=round(r2e_seconds / (done - started), 1))
     return result
+
+
+def _r2e_seen(data: Path) -> int:
+    """Entries r2e recorded as sent (it records an entry only after the SMTP transaction)."""
+    feeds = json.loads(data.read_text())["feeds"]
+    return sum(len(feed.get("seen", {})) for feed in feeds)
+
+
+def _enqueue_entries(engine, raw: bytes) -> None:
+    """One outbox message per feed entry, parsed with feedparser as rss2email parses it."""
+    import feedparser
+
+    with transaction(engine) as session:
+        for entry in feedparser.parse(raw).entries:
+            message = EmailMessage()
+            message["From"] = "Relay <relay@relay.test>"
+            message["To"] = to = "postmottak@k0001.kommune.test"
+            message["Subject"] = entry.title
+            message["Message-ID"] = mid = f"<{entry.id}@relay.test>"
+            message.set_content(f"{entry.summary}\n\n{entry.link}\n")
+            enqueue(session=session, purpose_key=f"entry:{entry.id}", kind="alert", to_address=to,
+                    envelope_from="bounces@relay.test", message=message, subject=entry.title,
+                    message_id_header=mid)
 
 
 def kill_and_restart(n: int, workdir: Path, kills: int = 2, url: str | None = None) -> dict:
@@ -192,6 +318,7 @@ def run(quick: bool = False, messages: int | None = None) -> dict:
             workdir = Path(tmp) / name
             workdir.mkdir()
             for part, result in (("throughput", throughput(n, workdir, url)),
+                                 ("rss2email", rss2email(min(n, 2000), workdir, url)),
                                  ("kill", kill_and_restart(n, workdir, url=url))):
                 figures.update({f"{name} {part} {key}": value for key, value in result.items()})
     return figures
@@ -200,7 +327,7 @@ def run(quick: bool = False, messages: int | None = None) -> dict:
 def _worker(url: str, port: str, data_dir: str) -> None:
     """The process the kill run SIGKILLs."""
     settings = _settings(url, Path(data_dir), int(port))
-    send_all(engine=make_engine(url), settings=settings, worker=f"bench:{os.getpid()}", batch=100)
+    send_all(engine=make_engine(url), settings=settings, worker=f"bench:{os.getpid()}")
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ from feeds import collector
 from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
 from relay.db import transaction
 from relay.http_errors import FetchError
-from relay.models import Item, Source, SourceRun, utcnow
+from relay.models import Item, Source, SourceRun, Tag, utcnow
 from relay.settings import get_settings
 from relay.sources import source_config
-from relay.store.items import save_record
+from relay.store.item_batch import save_records
 
 log = logging.getLogger("relay.collect")
 
@@ -133,24 +133,24 @@ def _run(*, engine: Engine, config: SourceConfig, payloads: Iterable[Payload], n
 
 def _store(engine: Engine, key: str, payload: Payload, parsed: ParseResult | None, now: datetime,
            result: RunResult, seen: set[str]) -> None:
-    """One payload's records, tags and cursor, committed together."""
+    """One payload's records, tags and cursor, committed together; the records stored as one batch."""
     records = _unique(parsed.records) if parsed else []
     if parsed:
         result.warnings.extend(parsed.warnings)
     with transaction(engine) as session:
         source = session.scalars(select(Source).where(Source.key == key)).one()
-        touched: list[Item] = []
-        for record in records:
-            seen.add(record.key)
-            item, outcome = save_record(session=session, record=record, source_id=source.id, now=now)
+        seen.update(record.key for record in records)
+        report = save_records(session=session, records=records, source_id=source.id, now=now)
+        touched: dict[int, Item] = {}  # each item once, in the order first touched
+        for item, outcome in report.saved:
             if outcome == "new":
                 result.new += 1
                 result.new_item_ids.append(item.id)
             elif outcome == "updated":
                 result.updated += 1
             if outcome != "unchanged":
-                touched.append(item)
-        _tag(session, touched)
+                touched[item.id] = item
+        _tag(session, list(touched.values()), new=set(report.new))
         source.cursor = payload.cursor or source.cursor
 
 
@@ -197,13 +197,22 @@ def _unique(records: Iterable[Record]) -> list[Record]:
     return list(by_key.values())
 
 
-def _tag(session, items: list[Item]) -> None:
+def _tag(session, items: list[Item], *, new: set[int]) -> None:
+    """Tag the page's new and changed items; their existing tags are read in one query, not one per item."""
     if not items:
         return
+    from relay.tagging import relevance
     from relay.tagging.apply import tag_item
+    from relay.tagging.sectors import get_ruleset
 
+    ruleset, profile = get_ruleset(), relevance.current_profile()  # once per page, not once per item
+    tags: dict[int, list[Tag]] = {item.id: [] for item in items}  # an item inserted by this page has none yet
+    changed = [item.id for item in items if item.id not in new]
+    for start in range(0, len(changed), 2000):  # bounded IN lists on a large page (a UHRI export)
+        for row in session.scalars(select(Tag).where(Tag.item_id.in_(changed[start:start + 2000]))):
+            tags[row.item_id].append(row)
     for item in items:
-        tag_item(session=session, item=item)
+        tag_item(session=session, item=item, ruleset=ruleset, profile=profile, tags=tags[item.id])
 
 
 def parse_only(kind: str, raw: bytes, config) -> ParseResult:

@@ -77,7 +77,9 @@ def beat(*, engine: Engine, name: str, role: str, is_leader: bool = False) -> No
         session.add(row)
 
 
-def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True) -> tuple[BackgroundScheduler, Leadership]:
+def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True,
+                    offline: bool = False) -> tuple[BackgroundScheduler, Leadership]:
+    """offline=True (the demo) leaves out the jobs that reach the internet: collecting and documents."""
     from relay.collect import collect_due
     from relay.db import transaction
     from relay.delivery.claim import sweep_expired_leases
@@ -95,9 +97,11 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True) ->
 
     def documents():
         from relay.documents.fetch import fetch_due
+        from relay.documents.retag import tag_changed
 
         with HttpClient(settings.http) as http:
             fetch_due(engine=engine, http=http)
+        tag_changed(engine)  # items whose full text arrived or changed are tagged on it too
 
     def reports():
         from relay.reports.refresh import ensure_fresh
@@ -122,6 +126,12 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True) ->
         "documents": (documents, 300),  # full texts of new items, politely: 20 documents a run
         "reports": (reports, 60),  # the report tables follow the receipts within a minute
     }
+    if offline:
+        del jobs["collect"], jobs["documents"]
+    if settings.receipts.imap_host:  # the bounce mailbox, when there is one to read (DSNs and MDNs)
+        from relay.receipts.receiver import poll_imap
+
+        jobs["imap"] = (lambda: poll_imap(engine=engine, settings=settings), 120)
     from relay.ops.incidents import ops_jobs
 
     jobs.update(ops_jobs(settings, engine))  # incident checks every minute, retention four times a day

@@ -90,9 +90,8 @@ def settings(tmp_path, database_url, monkeypatch):
 @pytest.fixture
 def register(engine, settings):
     """The organisation register (Norwegian profile) loaded into the test database."""
-    from relay.register import load_register
-
     from relay.db import transaction
+    from relay.register import load_register
 
     with transaction(engine) as session:
         load_register(session=session, profile="no")

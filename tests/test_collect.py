@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from relay.collect import collect_due, run_source
+from feeds.records import Payload
+from relay.collect import collect_due, ingest, run_source
 from relay.db import transaction
 from relay.http import HttpClient
-from relay.models import Item, Source, SourceRun
+from relay.models import Item, ItemChange, Source, SourceRun, Tag
 from relay.settings import HttpSettings
 from tests.conftest import FIXTURES
 from tests.httpserver import LocalServer, Reply
@@ -104,3 +105,22 @@ def test_uhri_is_streamed_through_the_runner_into_its_download_folder(engine, tm
     source, _ = source_row(engine, "uhri")
     assert source.etag == '"v1"' and source.cursor == "2025-06-20T08:15:02.227"
     assert all(key.startswith("uhri:") for key in item_keys(engine))
+
+
+def test_a_changed_page_updates_its_items_and_retags_them_from_their_stored_tags(engine):
+    body = (FIXTURES / "rss" / "nim_rss.xml").read_bytes()
+    add_source(engine, "nim", "rss", "https://www.nhri.no/feed")
+    first = ingest(engine=engine, key="nim", payloads=[Payload(body)])
+    tagged = tag_rows(engine)
+    second = ingest(engine=engine, key="nim", payloads=[Payload(body.replace(b"</title>", b" (oppdatert)</title>"))])
+    assert first.ok and second.ok, second.error
+    assert (second.new, second.updated) == (0, first.new) and len(item_keys(engine)) == first.new
+    assert tagged and tag_rows(engine) == tagged  # the stored tags were read and kept, not inserted twice
+    with transaction(engine) as session:
+        titles = [c.changes["title"][1] for c in session.scalars(select(ItemChange))]
+    assert len(titles) == first.new and all(t.endswith("(oppdatert)") for t in titles)
+
+
+def tag_rows(engine) -> set[tuple[str, str, str]]:
+    with transaction(engine) as session:
+        return set(session.execute(select(Item.key, Tag.sector, Tag.origin).join(Tag, Tag.item_id == Item.id)).all())

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from relay.delivery.worker import send_all
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from relay.collect import run_source
 from relay.db import transaction
+from relay.delivery.worker import send_all
 from relay.digests.periods import period_containing
 from relay.http import HttpClient
 from relay.models import Acknowledgement, Contact, Item, Organisation, Source, Subscription, utcnow

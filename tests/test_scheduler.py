@@ -37,3 +37,21 @@ def test_a_worker_split_scheduler_does_not_send(register, settings):
         assert "send" not in {job.id for job in scheduler.get_jobs()}
     finally:
         leadership.release()
+
+
+def test_the_bounce_mailbox_is_polled_only_when_one_is_configured(register, settings):
+    with_imap = settings.model_copy(update={"receipts": settings.receipts.model_copy(update={"imap_host": "imap.test"})})
+    for configured, expected in ((settings, False), (with_imap, True)):
+        scheduler, leadership = build_scheduler(settings=configured, engine=register)
+        try:
+            assert ("imap" in {job.id for job in scheduler.get_jobs()}) is expected
+        finally:
+            leadership.release()
+
+
+def test_the_offline_demo_scheduler_reaches_no_source(register, settings):
+    scheduler, leadership = build_scheduler(settings=settings, engine=register, offline=True)
+    try:
+        assert {job.id for job in scheduler.get_jobs()} == EXPECTED - {"collect", "documents"}
+    finally:
+        leadership.release()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relay.settings import Settings, SettingsError, load_settings
+from relay.settings import SettingsError, load_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 

@@ -11,7 +11,7 @@ from relay.cli.common import engine_for, settings_or_exit
 
 
 @click.command("send")
-@click.option("--batch", default=100, show_default=True, help="messages claimed per round")
+@click.option("--batch", default=500, show_default=True, help="messages claimed per round")
 def send_cmd(batch: int) -> None:
     """Send everything that is due now, then print what happened."""
     from relay.delivery.worker import send_all, worker_name
@@ -25,13 +25,15 @@ def send_cmd(batch: int) -> None:
 
 @click.command("worker")
 @click.option("--loop", is_flag=True, help="keep running; SIGTERM or Ctrl-C stops after the current message")
-@click.option("--batch", default=100, show_default=True, help="messages claimed per round")
+@click.option("--batch", default=500, show_default=True, help="messages claimed per round")
 @click.option("--idle", default=5.0, show_default=True, help="seconds to sleep when nothing is due")
 def worker_cmd(loop: bool, batch: int, idle: float) -> None:
     """Claim and send due messages. Any number of workers may run against PostgreSQL."""
     from relay.delivery.worker import drain, run_worker, worker_name
+    from relay.ops.logging import configure_logging
 
     settings = settings_or_exit()
+    configure_logging(settings)  # one log format for every process
     engine = engine_for(settings)
     name = worker_name()
 

@@ -35,7 +35,8 @@ def run(host: str, port: int, demo: bool) -> None:
             click.echo(line)
     scheduler = None
     if settings.scheduler:
-        scheduler, leadership = build_scheduler(settings=settings, engine=engine)
+        # The demo promises no network: it neither collects the configured sources nor fetches documents.
+        scheduler, leadership = build_scheduler(settings=settings, engine=engine, offline=demo)
         scheduler.start()
     click.echo(f"Relay on http://{host}:{port}/  (mail: {settings.smtp.host or settings.maildir_path})")
     try:

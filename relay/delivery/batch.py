@@ -1,13 +1,15 @@
 """One batch: claim due messages, hand them over on parallel lanes, record every outcome.
 
 Order of commits (§5.2, §5.4): the claim (whole batch, one transaction) → the attempt rows
-('started') of a lane's chunk (one transaction) → the bytes on the wire, message by message →
-the chunk's outcomes (one transaction). A crash between any two leaves a state the lease sweep
-and the next attempt know how to finish. Writing per chunk rather than per message is what
-makes the sender fast (two commits per message cost most of its time); the price is paid only
-after a crash: every message of the chunks in hand then has an attempt left 'started', so each is
-retried and counted as a possible duplicate, and those the server had already accepted are sent
-twice. At most concurrency × CHUNK messages, and only ever once per crash.
+('started') of a lane's chunk → the bytes on the wire, message by message → the chunk's outcomes.
+A lane overlaps the two ends: while chunk k is on the wire, one transaction records chunk k-1's
+outcomes and starts chunk k+1, so a chunk costs one commit and the lane seldom waits for the
+database. A crash between any two steps leaves a state the lease sweep and the next attempt know
+how to finish. The price of writing per chunk is paid only after a crash: every message of the
+chunks in hand has an attempt left 'started', so each is retried and counted as a possible
+duplicate. Per lane that is up to three chunks (k-1 sent but not recorded, k on the wire, k+1
+started but not sent), of which only the first two can really reach a recipient twice: at most
+2 × concurrency × CHUNK duplicates (200 by default), and only once per crash.
 """
 
 from __future__ import annotations
@@ -108,17 +110,26 @@ def _claim(*, session, worker: str, now: datetime, batch: int) -> list[OutboxIte
     return [OutboxItem(*row) for row in rows]
 
 
-def _start(*, session, worker: str, now: datetime, ids: list[int], pushed: list[Release]) -> dict:
-    release_many(session=session, worker=worker, releases=pushed)
-    return start_attempts(session=session, message_ids=ids, worker=worker, now=now)
+def _settle(*, session, worker: str, now: datetime, done: _Sent | None, ids: list[int], pushed: list[Release],
+            rng, settings) -> tuple[dict[int, str], int, dict]:
+    """One transaction per chunk: the outcomes of the chunk sent before, and the start of the
+    chunk to send next. Returns (statuses, released, started)."""
+    statuses, released = {}, 0
+    if done is not None:
+        statuses = record_outcomes(session=session, worker=worker, outcomes=done.outcomes, now=now, rng=rng,
+                                   settings=settings)
+        withdraw_attempts(session=session, message_ids=[r.message_id for r in done.untried], worker=worker)
+        released = release_many(session=session, worker=worker, releases=done.untried)
+    released += release_many(session=session, worker=worker, releases=pushed)
+    return statuses, released, start_attempts(session=session, message_ids=ids, worker=worker, now=now)
 
 
-def _finish(*, session, worker: str, now: datetime, outcomes: list[Outcome], untried: list[Release], rng,
-            settings) -> tuple[dict[int, str], int]:
-    statuses = record_outcomes(session=session, worker=worker, outcomes=outcomes, now=now, rng=rng,
-                               settings=settings)
-    withdraw_attempts(session=session, message_ids=[r.message_id for r in untried], worker=worker)
-    return statuses, release_many(session=session, worker=worker, releases=untried)
+@dataclass
+class _Sent:
+    """A chunk that has been on the wire, with what is still to be written about it."""
+
+    outcomes: list[Outcome]
+    untried: list[Release]
 
 
 @dataclass
@@ -141,51 +152,74 @@ class _Batch:
         return item.deadline_at or item.created_at + timedelta(hours=self.settings.smtp.retry_deadline_hours)
 
     async def run_lane(self, lane, queue: asyncio.Queue, pool: LanePool) -> None:
+        """Chunk after chunk on one lane. While chunk k is on the wire, one transaction records
+        chunk k-1's outcomes and starts chunk k+1, so the lane seldom waits for the database."""
         try:
-            while lane.usable and not self.stopping() and not queue.empty():
-                chunk = [queue.get_nowait() for _ in range(min(CHUNK, queue.qsize()))]
-                await self.send_chunk(chunk, lane)
+            chunk = self.take(queue, lane)
+            started = await self.settle(None, chunk)
+            done = None
+            while chunk[0]:
+                following = self.take(queue, lane)
+                writing = asyncio.ensure_future(self.settle(done, following))
+                try:
+                    done = await self.send_chunk(chunk[0], started, lane)
+                finally:
+                    started = await writing
+                chunk = following
+            await self.settle(done, ([], []))
         finally:
             await pool.put(lane)
 
-    async def send_chunk(self, chunk: list[OutboxItem], lane) -> None:
+    def take(self, queue: asyncio.Queue, lane) -> tuple[list[OutboxItem], list[Release]]:
+        """The next chunk for a lane: messages it may send now, and those over their domain's rate."""
+        if not lane.usable or self.stopping() or queue.empty():
+            return [], []
         now = self.clock()
         ready, pushed = [], []
-        for item in chunk:
+        for _ in range(min(CHUNK, queue.qsize())):
+            item = queue.get_nowait()
             wait = self.limiter.take(domain_of(item.to_address), now)
             if wait:
                 pushed.append(Release(item.id, now + timedelta(seconds=wait), "domain rate limit"))
             else:
                 ready.append(item)
-        started = await _db(self.engine, _start, worker=self.worker, now=now, ids=[i.id for i in ready],
-                            pushed=pushed)
+        return ready, pushed
+
+    async def settle(self, done: _Sent | None, chunk: tuple[list[OutboxItem], list[Release]]) -> dict:
+        ready, pushed = chunk
+        if done is None and not ready and not pushed:
+            return {}
+        statuses, released, started = await _db(
+            self.engine, _settle, worker=self.worker, now=self.clock(), done=done, ids=[i.id for i in ready],
+            pushed=pushed, rng=self.rng, settings=self.settings)
+        for status in statuses.values():
+            self.report.count(status)
+        self.report.released += released
         self.report.pushed_back += len(pushed)
+        return started
+
+    async def send_chunk(self, chunk: list[OutboxItem], started: dict, lane) -> _Sent:
         outcomes, untried = [], []
-        for item in ready:
-            attempt = started.get(item.id)
-            if attempt is None:
-                self.report.lost += 1
-                continue
+        ours = [item for item in chunk if item.id in started]
+        self.report.lost += len(chunk) - len(ours)
+        for index, item in enumerate(ours):
+            attempt = started[item.id]
             self.report.possible_duplicates += attempt.interrupted
             if self.stopping() or not lane.usable:
                 untried.append(item)
                 continue
-            verdict = await self.attempt(item, lane)
+            following = ours[index + 1] if index + 1 < len(ours) else None
+            verdict = await self.attempt(item, lane, following)
             outcomes.append(Outcome(item.id, attempt.number, verdict, item.contact_id, self.deadline(item)))
-        statuses, released = await _db(self.engine, _finish, worker=self.worker, now=self.clock(),
-                                       outcomes=outcomes, untried=self.give_back(untried), rng=self.rng,
-                                       settings=self.settings)
-        for status in statuses.values():
-            self.report.count(status)
-        self.report.released += released
+        return _Sent(outcomes, self.give_back(untried))
 
-    async def attempt(self, item: OutboxItem, lane) -> Verdict:
+    async def attempt(self, item: OutboxItem, lane, following: OutboxItem | None = None) -> Verdict:
         try:
             mime = self.signer.sign(item.mime) if self.signer else item.mime
         except DkimError as exc:
             verdict = Verdict("technical", str(exc), "config", stop_batch=True)
         else:
-            verdict = await lane.deliver(item, mime)
+            verdict = await lane.deliver(item, mime, following)
         self.report.possible_duplicates += verdict.uncertain
         if verdict.stop_batch:
             self.halted = verdict.reply
@@ -223,7 +257,8 @@ class LanePool:
         return self.idle.pop() if self.idle else self.factory()
 
     async def put(self, lane) -> None:
-        if lane.usable:
+        # A lane that announced a message it then did not send (the worker is stopping) is closed.
+        if lane.usable and getattr(lane, "pending", None) is None:
             self.idle.append(lane)
         else:
             await lane.close()

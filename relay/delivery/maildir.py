@@ -47,7 +47,8 @@ class MaildirLane:
         os.replace(tmp, done)
         return done
 
-    async def deliver(self, item, mime: bytes) -> Verdict:
+    async def deliver(self, item, mime: bytes, following=None) -> Verdict:
+        """following: the message that comes next (SMTP announces it early; a file needs nothing)."""
         try:
             path = await asyncio.to_thread(self._write, item, mime)
         except OSError as exc:

@@ -122,16 +122,20 @@ def data_bytes(mime: bytes) -> bytes:
     return mime + (b".\r\n" if mime.endswith(b"\r\n") else b"\r\n.\r\n")
 
 
-async def transact(wire: Wire, *, mail: bytes, rcpt: bytes, mime: bytes, pipelining: bool,
-                   timeout: float) -> tuple[Verdict, bool]:
-    """MAIL, RCPT, DATA and the content; returns the verdict and whether the session needs RSET.
+async def transact(wire: Wire, *, mail: bytes, rcpt: bytes, mime: bytes, pipelining: bool, timeout: float,
+                   announced: bool = False, then: bytes | None = None) -> tuple[Verdict, bool, bool]:
+    """MAIL, RCPT, DATA and the content; returns the verdict, whether the session needs RSET, and
+    whether `then` went out.
 
+    announced: MAIL, RCPT and DATA were already written (as the `then` of the message before).
+    then: the next message's MAIL+RCPT+DATA, written right behind this content's final dot (RFC
+    2920 §3.1 lets content lead a group), so a message costs one round trip instead of two.
     Raises (aiosmtplib classes) when the connection fails; wire.stage says where. Only once the
     content has been written ("data") can the server have the message.
     """
     commands = (("mail", mail), ("rcpt", rcpt), ("data-start", b"DATA\r\n"))
     wire.stage = "mail"
-    if pipelining:
+    if pipelining and not announced:
         wire.write(mail + rcpt + b"DATA\r\n")
     for index, (stage, line) in enumerate(commands):
         wire.stage = stage
@@ -147,11 +151,12 @@ async def transact(wire: Wire, *, mail: bytes, rcpt: bytes, mime: bytes, pipelin
             verdict = classify_reply(code, text, stage)
         if pipelining and not verdict.close_connection:
             verdict = await _drain(wire, len(commands) - index - 1, verdict, timeout)
-        return verdict, not verdict.close_connection
+        return verdict, not verdict.close_connection, False
     wire.stage = "data"
-    wire.write(data_bytes(mime))
+    then = then if pipelining else None
+    wire.write(data_bytes(mime) + then if then else data_bytes(mime))
     code, text = await wire.reply(timeout)
-    return classify_reply(code, text, "data"), False
+    return classify_reply(code, text, "data"), False, then is not None
 
 
 async def _drain(wire: Wire, count: int, verdict: Verdict, timeout: float) -> Verdict:

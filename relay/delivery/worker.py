@@ -24,6 +24,9 @@ __all__ = ["SendReport", "send_due", "send_all", "handle_one", "run_worker", "wo
 
 log = logging.getLogger("relay.delivery")
 SWEEP_EVERY = 300.0  # seconds; a worker running alone (no scheduler) still recovers dead claims
+# Messages claimed per round: several chunks per lane, so a lane's database writes overlap its
+# sending (batch.py) and the pause between rounds (claim, slowest lane) is paid rarely.
+BATCH = 500
 
 
 def worker_name(prefix: str = "worker") -> str:
@@ -31,7 +34,7 @@ def worker_name(prefix: str = "worker") -> str:
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
 
 
-async def handle_one(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
+async def handle_one(*, engine, settings, worker: str, batch: int = BATCH, now: datetime | None = None,
                      limiter: DomainLimiter | None = None, stop=None) -> bool:
     """One batch. True: something was claimed, go again at once; False: idle, sleep."""
     report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
@@ -39,7 +42,7 @@ async def handle_one(*, engine, settings, worker: str, batch: int = 100, now: da
     return report.claimed > 0 and not report.auth_failed
 
 
-async def drain(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
+async def drain(*, engine, settings, worker: str, batch: int = BATCH, now: datetime | None = None,
                 limiter: DomainLimiter | None = None, stop=None) -> SendReport:
     """Batches until nothing is due now. Retries and pushed-back messages are due later, so it ends."""
     total = SendReport()
@@ -56,7 +59,7 @@ async def drain(*, engine, settings, worker: str, batch: int = 100, now: datetim
     return total
 
 
-def send_all(*, engine, settings, worker: str = "cli", batch: int = 100, now: datetime | None = None,
+def send_all(*, engine, settings, worker: str = "cli", batch: int = BATCH, now: datetime | None = None,
              limiter: DomainLimiter | None = None) -> SendReport:
     """Synchronous drain for the scheduler and the CLI; safe to call from inside a running event loop."""
     coroutine = drain(engine=engine, settings=settings, worker=worker, batch=batch, now=now, limiter=limiter)
@@ -69,7 +72,7 @@ def send_all(*, engine, settings, worker: str = "cli", batch: int = 100, now: da
 
 
 async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event, worker: str | None = None,
-                     batch: int = 100, idle_seconds: float = 5.0) -> SendReport:
+                     batch: int = BATCH, idle_seconds: float = 5.0) -> SendReport:
     """Send until `stop` is set. The batch in hand finishes its current messages and gives back the rest."""
     worker = worker or worker_name()
     limiter = DomainLimiter(settings.smtp.domain_rate_per_minute)

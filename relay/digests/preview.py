@@ -9,6 +9,7 @@ import email
 import email.policy
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay.digests.periods import local_midnight_utc, period_containing
@@ -32,6 +33,10 @@ def preview_digest(*, session: Session, settings: Settings, contact_id: int) -> 
     frequencies = {s.frequency for s in contact.subscriptions if s.active} - {"immediate"} or {"weekly"}
     frequency = "weekly" if "weekly" in frequencies else "monthly"
     period = period_containing(frequency, utcnow().date())
+    already = select(Digest.id).where(Digest.contact_id == contact_id, Digest.frequency == frequency,
+                                      Digest.period_start == period[0])
+    if session.scalar(already) is not None:  # this period's digest exists (sent early): show the next one
+        period = period_containing(frequency, period[1])  # periods are [start, end)
     savepoint = session.begin_nested()
     try:
         alerts = _active_alerts(session, approved_before=local_midnight_utc(period[1], settings.timezone))

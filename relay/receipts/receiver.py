@@ -30,7 +30,7 @@ def handle_report(*, engine: Engine, settings: Settings, raw: bytes, channel: st
 
             queue_bounce_notices(session=session, settings=settings, contact_ids=result.newly_bouncing)
     log.info("report received", extra={"channel": channel, "kind": result.kind, "events": result.events,
-                                       "message": result.message_id, "duplicate": result.duplicate})
+                                       "message_id": result.message_id, "duplicate": result.duplicate})
     return result
 
 

@@ -14,9 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from feeds.records import Record
@@ -80,14 +81,17 @@ class _Page:
 
     def load(self, records: list[Record]) -> None:
         keys = sorted({k for r in records for k in (r.key, *r.aliases, r.parent_key) if k})
-        owners: list[tuple[str, int]] = []
+        owners: dict[str, int] = {}
         for chunk in _chunks(keys):
-            owners += self.session.execute(
-                select(ItemAlias.alias, ItemAlias.item_id).where(ItemAlias.alias.in_(chunk))).all()
-            aliased = select(ItemAlias.item_id).where(ItemAlias.alias.in_(chunk))
-            self._know(self.session.scalars(select(Item).where(or_(Item.key.in_(chunk), Item.id.in_(aliased)))))
+            owners |= dict(self.session.execute(
+                select(ItemAlias.alias, ItemAlias.item_id).where(ItemAlias.alias.in_(chunk))).all())
+            self._know(self.session.scalars(select(Item).where(Item.key.in_(chunk))))
+        # Separate queries rather than key IN … OR id IN (subquery), which PostgreSQL answers with a scan.
+        known = {item.id for item in self.rank}
+        for chunk in _chunks(sorted(set(owners.values()) - known)):
+            self._know(self.session.scalars(select(Item).where(Item.id.in_(chunk))))
         by_id = {item.id: item for item in self.rank}
-        self.alias_owner = {alias: by_id[item_id] for alias, item_id in owners}
+        self.alias_owner = {alias: by_id[item_id] for alias, item_id in owners.items()}
         groups = sorted(self._groups_to_read(records))
         for chunk in _chunks(groups):
             self._know(self.session.scalars(
@@ -151,7 +155,6 @@ class _Page:
         return found or next((self.alias_owner[k] for k in keys if k in self.alias_owner), None)
 
     def _add_new(self, item: Item) -> None:
-        self.session.add(item)
         self.new_items.append(item)
         self.rank[item] = (1, len(self.new_items))
         self.by_key[item.key] = item
@@ -202,22 +205,65 @@ class _Page:
         else:
             self.links[(item, column)] = target  # its id exists once the page's new items are inserted
 
-    # Writing: key replacements in order, then one flush for items, then aliases, changes and links.
+    # Writing: key replacements in order, updates, new items in one multi-row INSERT, then aliases and changes.
 
     def write(self) -> None:
         if self.rekeys:
+            # Replayed one by one, in order, before anything else: the unique key constraint then holds at
+            # every step, as it did for save_record.
             statement = update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
             self.session.connection().execute(statement.values(key=bindparam("new_key")),
                                               [{"item_id": i, "new_key": k} for i, k in self.rekeys])
-        self.session.flush()  # inserts the new items (multi-row INSERT … RETURNING id), updates the others
+        self.session.flush()  # the stored items' changed fields: one executemany per set of changed columns
+        self._insert_new_items()
         for (item, column), target in self.links.items():
             setattr(item, column, target.id)
-        self.session.add_all([ItemAlias(alias=alias, item_id=item.id) for alias, item in self.new_aliases])
-        self.session.add_all([ItemChange(item_id=item.id, source_id=self.source_id, changed_at=self.now,
-                                         changes=changes) for item, changes in self.changes])
+        if self.new_aliases:
+            self.session.execute(insert(ItemAlias.__table__),
+                                 [{"alias": alias, "item_id": item.id} for alias, item in self.new_aliases])
+        if self.changes:
+            self.session.execute(insert(ItemChange.__table__), [
+                {"item_id": item.id, "source_id": self.source_id, "changed_at": self.now, "changes": changes}
+                for item, changes in self.changes])
         self.session.flush()
 
+    def _insert_new_items(self) -> None:
+        """One executemany INSERT, then the ids read back by key (keys are unique).
 
-def _chunks(values: list[str]) -> Iterable[list[str]]:
+        Not through the session's flush, nor INSERT … RETURNING: on SQLite the ORM inserts one row
+        per statement when it needs ids back in order, and psycopg spends longer rewriting a
+        thousand-row VALUES list than PostgreSQL spends storing it. Each item is then attached as if
+        loaded, so tagging can change it afterwards.
+        """
+        if not self.new_items:
+            return
+        table = Item.__table__
+        self.session.execute(insert(table), [_row(item) for item in self.new_items])
+        ids: dict[str, int] = {}
+        for chunk in _chunks([item.key for item in self.new_items]):
+            ids |= dict(self.session.execute(select(table.c.key, table.c.id).where(table.c.key.in_(chunk))).all())
+        for item in self.new_items:
+            item.id = ids[item.key]
+            make_transient_to_detached(item)
+            self.session.add(item)
+
+
+def _row(item: Item) -> dict:
+    """Every column but the id, with the model's default where the item does not say (as the ORM would)."""
+    values = item.__dict__  # the instance's own values: a page reads thousands, past the attribute machinery
+    for column in _item_columns():
+        if column.key not in values:
+            default = column.default
+            value = None if default is None else default.arg(None) if default.is_callable else default.arg
+            set_committed_value(item, column.key, value)  # so the attached item has nothing left to load
+    return {column.key: values[column.key] for column in _item_columns()}
+
+
+@cache
+def _item_columns() -> list:
+    return [column for column in Item.__table__.columns if not column.primary_key]
+
+
+def _chunks(values: list) -> Iterable[list]:
     for start in range(0, len(values), LOOKUP_CHUNK):
         yield values[start:start + LOOKUP_CHUNK]

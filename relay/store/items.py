@@ -1,4 +1,8 @@
-"""Store collected records as items: deduplicated by key and alias, changes recorded, never duplicated."""
+"""Store collected records as items: deduplicated by key and alias, changes recorded, never duplicated.
+
+save_record stores one record and is the reference; relay.store.item_batch.save_records stores a
+page of them with the same result in a fixed number of statements (what relay.collect uses).
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from relay import nynorsk
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
@@ -178,8 +179,12 @@ def _alert(session, request: Request, alert_id: int) -> Alert:
 def _alert_page(request, alert, *, values=None, errors=None, saved=False, status_code=200):
     values = values or {n: getattr(alert, n) for n in TEXTS}
     user = request.state.user
+    # The governor asks "which municipalities got this?", not only "how many?".
+    target_ids = [t.municipality_id for t in alert.targets]
+    targets = object_session(alert).execute(select(Organisation.code, Organisation.name).where(
+        Organisation.id.in_(target_ids)).order_by(Organisation.name)).all() if target_ids else []
     return render(request, "alert.html", {
-        "alert": alert, "values": values, "errors": errors or {}, "saved": saved,
+        "alert": alert, "values": values, "errors": errors or {}, "saved": saved, "targets": targets,
         "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),
         "sectors": sector_names(request_language(request)),
     }, status_code=status_code)

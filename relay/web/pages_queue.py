@@ -203,5 +203,6 @@ def evidence_rows(item: Item, tag: Tag, texts: DocumentTexts | None = None) -> l
             or [text[s:e] for s, e in spans if e <= len(text)]
         rows.append({"rule": entry.get("rule") or entry.get("rule_id") or "", "field": field or "",
                      "value": entry.get("value", ""), "words": [w for w in words if w],
-                     "marked": highlight(text, spans), "weight": entry.get("weight", entry.get("score"))})
+                     "marked": highlight(text, spans), "weight": entry.get("weight", entry.get("score")),
+                     "kind": entry.get("kind", ""), "at": str(entry.get("at") or "")})
     return rows

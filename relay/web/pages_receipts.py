@@ -7,6 +7,8 @@ change nothing beyond recording a click or an image load; only the form POST ack
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,8 +38,13 @@ def _ack_context(request: Request, session, alert_id: int, contact_id: int) -> d
     # bokmål to a nynorsk municipality), unless the visitor picked a language with ?lang=.
     asked = request.query_params.get("lang")
     language = asked if asked in LANGUAGES else language_for(contact)
+    # A municipal employee reads the clock on the wall, not UTC (SQLite returns the stored UTC time naive).
+    acked_at = existing.acknowledged_at if existing else None
+    if acked_at is not None:
+        zone = ZoneInfo(request.app.state.settings.timezone)
+        acked_at = (acked_at if acked_at.tzinfo else acked_at.replace(tzinfo=UTC)).astimezone(zone)
     return {"alert": alert, "contact": contact, "ack": existing, "follow_ups": FOLLOW_UPS,
-            "lang": language, "t": translator(language)}
+            "acked_at": acked_at, "lang": language, "t": translator(language)}
 
 
 @router.get("/a/{token}", response_class=HTMLResponse, name="ack_form", include_in_schema=False)

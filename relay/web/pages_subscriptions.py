@@ -11,6 +11,7 @@ from relay import links
 from relay.contacts import ContactError, confirm_contact, save_contact, unsubscribe, update_preferences
 from relay.db import transaction
 from relay.digests.render import language_for
+from relay.i18n import LANGUAGES, translator
 from relay.models import FREQUENCIES, Contact, Organisation
 from relay.outgoing import queue_optin_message
 from relay.sectors import sector_names
@@ -29,9 +30,21 @@ def _invalid(request: Request, exc: TokenError):
     return render(request, "link_invalid.html", {"expired": exc.expired}, status_code=410 if exc.expired else 404)
 
 
+def _speak_as_mail(request: Request, contact: Contact | None) -> dict:
+    """These pages are opened from a mail, so they speak the mail's language (a nynorsk municipality is
+    never answered in bokmål, språklova § 15), unless the visitor picked one with ?lang=."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES or contact is None:
+        language = request_language(request)
+    else:
+        language = language_for(contact)
+    return {"lang": language, "t": translator(language)}
+
+
 def _prefs_context(request, contact: Contact, errors=None, saved=False, typed=None):
     """`typed`: the refused form's choices (sector → frequency or None) and language, shown again as sent."""
-    names = sector_names(request_language(request))
+    speech = _speak_as_mail(request, contact)
+    names = sector_names(speech["lang"])
     current = {s.sector: s.frequency for s in contact.subscriptions if s.active}
     language = contact.language or "nb"
     if typed is not None:
@@ -39,7 +52,7 @@ def _prefs_context(request, contact: Contact, errors=None, saved=False, typed=No
         language = typed["language"] or language
     return {"contact": contact, "sectors": names, "current": current, "frequencies": FREQUENCIES,
             "neutral": contact.municipality.malform == "noytral", "errors": errors or {}, "saved": saved,
-            "language": language}
+            "language": language, **speech}
 
 
 @router.get("/p/{token}", response_class=HTMLResponse, name="preferences", include_in_schema=False)
@@ -85,9 +98,11 @@ def unsubscribe_page(request: Request, token: str):
         contact_id, sectors = links.read_unsubscribe(request.app.state.settings, token)
     except TokenError as exc:
         return _invalid(request, exc)
-    names = sector_names(request_language(request))
+    with transaction(request.app.state.engine) as session:
+        speech = _speak_as_mail(request, session.get(Contact, contact_id))
+    names = sector_names(speech["lang"])
     return render(request, "unsubscribe.html", {"token": token, "scope": [names.get(s, s) for s in sectors or []],
-                                                "done": False, "contact_id": contact_id})
+                                                "done": False, "contact_id": contact_id, **speech})
 
 
 @router.post("/u/{token}", response_class=HTMLResponse, name="unsubscribe_post", include_in_schema=False)
@@ -107,8 +122,9 @@ async def unsubscribe_post(request: Request, token: str):
                         channel="one-click" if one_click else "page")
         except ContactError:
             return render(request, "link_invalid.html", {"expired": False}, status_code=404)
-    names = sector_names(request_language(request))
-    return render(request, "unsubscribe.html", {"token": token, "done": True, "all": scope is None,
+        speech = _speak_as_mail(request, session.get(Contact, contact_id))
+    names = sector_names(speech["lang"])
+    return render(request, "unsubscribe.html", {**speech, "token": token, "done": True, "all": scope is None,
                                                 "scope": [names.get(s, s) for s in sectors or []],
                                                 "preferences_url": links.preferences_url(request.app.state.settings,
                                                                                          contact_id=contact_id)})

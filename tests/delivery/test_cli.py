@@ -40,8 +40,8 @@ async def test_it_finishes_the_message_in_hand_when_asked_to_stop(engine, settin
     stop = threading.Event()
 
     class StopAfterOne(MaildirLane):
-        async def deliver(self, item, mime):
-            verdict = await super().deliver(item, mime)
+        async def deliver(self, item, mime, following=None):
+            verdict = await super().deliver(item, mime, following)
             stop.set()  # SIGTERM arrives while this message is on the wire
             return verdict
 
@@ -61,3 +61,30 @@ async def test_it_finishes_the_message_in_hand_when_asked_to_stop(engine, settin
     loop_stop.set()
     total = await asyncio.wait_for(task, 10)
     assert total.sent == 4
+
+
+async def test_it_never_sends_an_announced_message_empty_when_stopped(engine, settings):
+    """The next message's MAIL/RCPT/DATA ride behind each content (pipelining); when the worker
+    stops before sending that content, the session is dropped, so the server gets nothing for it."""
+    from relay.delivery.smtp import SmtpLane
+    from relay.delivery.worker import send_all, send_due
+    from tests.delivery.faults import FaultServer
+    from tests.delivery.helpers import with_smtp
+
+    stop = threading.Event()
+
+    class StopAfterOne(SmtpLane):
+        async def deliver(self, item, mime, following=None):
+            verdict = await super().deliver(item, mime, following)
+            stop.set()
+            return verdict
+
+    queue(engine, [f"{c}@voss.test" for c in "abc"], now=utcnow())
+    with FaultServer() as server:
+        cfg = with_smtp(settings, host="127.0.0.1", port=server.port, concurrency=1)
+        report = await send_due(engine=engine, settings=cfg, worker="w", stop=stop,
+                                lane_factory=lambda: StopAfterOne(cfg.smtp))
+        assert (report.sent, report.released) == (1, 2)
+        assert [rcpt for _, rcpt, _ in server.received] == ["a@voss.test"]
+        assert send_all(engine=engine, settings=cfg, worker="w2").sent == 2
+        assert sorted(server.handler.message_ids.values()) == [1, 1, 1]

@@ -11,6 +11,7 @@ from relay.documents.evidence import field_text, tagging_text
 from relay.documents.extract import extract
 from relay.documents.view import document_context, segments
 from relay.models import Document, Tag
+from relay.web.templating import http_url
 from tests.factories import make_item
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -28,6 +29,7 @@ def stored(session, item, name: str, doc_type: str, kind: str = "body", **struct
 
 def render(context: dict) -> str:
     env = Environment(loader=FileSystemLoader(ROOT / "templates" / "web"), autoescape=True)
+    env.filters["http_url"] = http_url  # the web app's own filter: source links must be http(s)
     return env.get_template("_document.html").render(doc=context)
 
 

@@ -94,8 +94,10 @@ def test_the_last_migration_downgrades_with_data_and_upgrades_again(tmp_path):
     with engine.connect() as connection:
         older = reflect(connection)
         kept = read_every_table(connection, older)
-    # Tables the last migration did not reshape keep every row through the downgrade.
+    # Tables the last migration did not reshape keep every row through the downgrade. The report_*
+    # tables are derived aggregates that a migration may empty: the next report view recounts them.
     same = [name for name in kept if name != "alembic_version" and name in full.tables
+            and not name.startswith("report_")
             and [c.name for c in older.tables[name].columns] == [c.name for c in full.tables[name].columns]]
     assert same and all(kept[name] == before[name] for name in same)
     migrate.upgrade(engine)

@@ -87,8 +87,6 @@ def test_the_nynorsk_web_texts_are_written_in_nynorsk():
     assert found == set()
 
 
-@pytest.mark.xfail(strict=True, reason="relay/web/app.py handles fastapi's HTTPException only; the router's own 404 is "
-                   "starlette's (the lead's file: register the handler for starlette.exceptions.HTTPException)")
 def test_an_unknown_address_gets_the_404_page(clients):
     answer = clients("anonymous").get("/no-such-page?lang=nn")
     assert answer.status_code == 404
