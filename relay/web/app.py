@@ -111,9 +111,7 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        if not _wants_html(request):
-            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
-        return render(request, "error.html", {"status": 400, "detail": "invalid"}, status_code=400)
+        return _bad_request(request, jsonable_errors(exc), api_status=422)
 
     # A number in the path or query that the database cannot hold (SQLite: OverflowError; PostgreSQL:
     # "integer out of range") is the client's mistake, not a crash.
@@ -121,9 +119,7 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _out_of_range(request: Request, exc: Exception):
         log.info("value out of range", extra={"path": request.url.path})
-        if not _wants_html(request):
-            return JSONResponse({"detail": "a value in the request is out of range"}, status_code=400)
-        return render(request, "error.html", {"status": 400, "detail": "invalid"}, status_code=400)
+        return _bad_request(request, "a value in the request is out of range", api_status=400)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):
@@ -131,6 +127,13 @@ def _install_error_pages(app: FastAPI) -> None:
         if not _wants_html(request):
             return JSONResponse({"detail": "internal error"}, status_code=500)
         return render(request, "error.html", {"status": 500, "detail": "internal"}, status_code=500)
+
+
+def _bad_request(request: Request, detail, *, api_status: int):
+    """The client's mistake: JSON with the detail on the API, the 400 page (form-friendly) elsewhere."""
+    if not _wants_html(request):
+        return JSONResponse({"detail": detail}, status_code=api_status)
+    return render(request, "error.html", {"status": 400, "detail": "invalid"}, status_code=400)
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict]:
