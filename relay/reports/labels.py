@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -28,6 +29,15 @@ def sector_names(language: str) -> dict[str, str]:
         return dict(configured(language)) or {s: s for s in SECTOR_IDS}
     except Exception:  # noqa: BLE001 - a broken sectors file must not take the reports down with it
         return {s: s for s in SECTOR_IDS}
+
+
+def body_name(code: str | None, t: Callable[..., str]) -> str:
+    """An issuing body's name in the reader's language (t: relay.i18n.translator): "ECHR" → "Den europeiske
+    menneskerettsdomstolen (EMD)"; a body the catalogue does not name (a feed's own, a UHRI special
+    procedure) keeps its code, and an item without one says so."""
+    key = f"reports.body_name.{code or 'none'}"
+    name = t(key)
+    return code if name == key and code else name
 
 
 def sector_ids() -> list[str]:

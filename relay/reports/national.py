@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from relay.contacts import coverage_gaps
+from relay.i18n import translator
 from relay.models import Alert, Contact, Organisation, ReceiptEvent, ReportAlert, utcnow
 from relay.reports.figures import breakdown, municipality_totals
-from relay.reports.labels import Register, sector_ids, sector_names
+from relay.reports.labels import Register, body_name, sector_ids, sector_names
 from relay.reports.schemas import (
     AlertSummary,
     ContactHealth,
@@ -46,7 +47,7 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
         by_county=labelled("county_id", lambda k: register.name(int(k)),
                            lambda r: (register.by_id[int(r.key)].code if int(r.key) in register.by_id else "~")),
         by_sector=labelled("sector", lambda k: names.get(k, k), lambda r: sector_order.get(r.key, 99)),
-        by_body=labelled("body", lambda k: k or "–"),
+        by_body=labelled("body", lambda k: body_name(k, translator(language))),
         by_month=labelled("month", lambda k: k, lambda r: r.key),
         municipalities=_municipalities(session, register, filters),
         gaps=gaps,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from relay.reports.labels import body_name
 from relay.reports.reach import REPORT_TZ
 from relay.reports.schemas import (
     FOLLOW_UPS,
@@ -107,7 +108,7 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
         Column("office", t("reports.col.office")), Column("approved_at", t("reports.col.approved_at"), "time"),
         Column("body", t("reports.col.body")), Column("targeted", t("reports.col.targeted"), "int"),
         Column("reached", t("reports.col.reached"), "int"), Column("acknowledged", t("reports.col.acknowledged"), "int")],
-        [[a.id, a.title, a.office, a.approved_at, a.body or "–", a.targeted, a.reached, a.acknowledged]
+        [[a.id, a.title, a.office, a.approved_at, body_name(a.body, t), a.targeted, a.reached, a.acknowledged]
          for a in report.alerts], [f"/reports/alerts/{a.id}" for a in report.alerts])
     return tables + [munis, gap_list, contacts_table("bouncing", t("reports.table.bouncing"), report.bouncing, t), alerts]
 

@@ -13,7 +13,7 @@ from relay.db import transaction
 from relay.models import ReportAlert
 from relay.reports import charts
 from relay.reports.drilldown import alert_report, municipality_report
-from relay.reports.labels import Register, sector_names
+from relay.reports.labels import Register, body_name, sector_names
 from relay.reports.national import national_report
 from relay.reports.tables import alert_tables, fmt, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
@@ -29,9 +29,11 @@ def reports(request: Request):
     filters, errors = read_filters(request.query_params, request.state.user)
     language = request_language(request)
     t = _t(request)
+    fresh(request)  # before the body list too: it is read from the roll-ups
     with transaction(request.app.state.engine) as session:
         register = Register.load(session)
-        bodies = sorted(b for b in session.scalars(select(ReportAlert.body).distinct()) if b)
+        codes = [b for b in session.scalars(select(ReportAlert.body).distinct()) if b]
+        bodies = sorted(((code, body_name(code, t)) for code in codes), key=lambda pair: pair[1])
     context = {
         "filters": filters, "errors": errors, "form": dict(request.query_params), "limit": MAX_ID,
         "offices": [] if visible_office(request.state.user) is not None else register.offices(),
@@ -41,7 +43,6 @@ def reports(request: Request):
     if errors:
         # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.
         return render(request, "reports.html", context, status_code=400)
-    fresh(request)
     with transaction(request.app.state.engine) as session:
         report = national_report(session=session, filters=filters, language=language)
     comparison = report.by_office if filters.office_id is None else report.by_county
@@ -64,7 +65,7 @@ def report_alert(request: Request, alert_id: int):
         report = alert_report(session=session, alert_id=alert_id)
     tables = alert_tables(report, _t(request))
     return render(request, "report_alert.html", {"report": report, "tables": {tb.key: tb for tb in tables},
-                                                  "fmt": fmt})
+                                                 "body": body_name(report.alert.body, _t(request)), "fmt": fmt})
 
 
 @router.get("/reports/municipalities/{code}", response_class=HTMLResponse, name="report_municipality",

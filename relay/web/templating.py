@@ -3,10 +3,14 @@ and the menu that user may follow."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from relay.i18n import LANGUAGES, translator
@@ -49,10 +53,28 @@ def http_url(value) -> str:
     return url if url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url) else ""
 
 
+def local_moment(value: datetime, zone: str, *, seconds: bool = False) -> Markup:
+    """A stored time as the office's clock shows it, in a <time> element that keeps the exact instant.
+    Stored times are UTC; SQLite hands them back naive, so a naive value is read as UTC."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    local = aware.astimezone(ZoneInfo(zone))
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    instant = aware.astimezone(UTC).isoformat(timespec="seconds")
+    return Markup('<time datetime="{}">{}</time>').format(escape(instant), shown)
+
+
+@pass_context
+def _local_time(ctx, value, seconds: bool = False):
+    if not value:
+        return ""
+    return local_moment(value, ctx["settings"].timezone, seconds=seconds)
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(home() / "templates" / "web"))
     templates.env.globals["languages"] = WEB_LANGUAGES
     templates.env.filters["http_url"] = http_url
+    templates.env.filters["local_time"] = _local_time
     return templates
 
 

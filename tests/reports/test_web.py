@@ -102,3 +102,30 @@ def test_the_annual_report_in_three_languages_and_as_pdf(client_for, receipts):
     assert "Annual report" in ministry.get(f"/reports/annual/{year}?lang=en").text
     pdf = ministry.get(f"/reports/annual/{year}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_issuing_bodies_are_named_in_the_readers_language(client_for, receipts, engine):
+    from relay.db import transaction
+    from relay.models import Alert
+
+    with transaction(engine) as s:  # before the first report counts it
+        s.get(Alert, receipts.alert_a).item.body = "ECHR"
+    reader = client_for("ministry")
+    html = reader.get("/reports").text
+    assert [r[0] for r in _rows(html, "by_body")] == ["Den europeiske menneskerettsdomstolen (EMD)",
+                                                      "Uten oppgitt organ"]  # the other office's alert has none
+    assert re.search(r'<option value="ECHR"\s*>Den europeiske menneskerettsdomstolen \(EMD\)</option>', html)  # code filters
+    english = reader.get("/reports?lang=en").text
+    assert [r[0] for r in _rows(english, "by_body")] == ["European Court of Human Rights (ECtHR)",
+                                                         "No issuing body given"]
+    download = reader.get("/reports/export/by_body.csv?lang=nn").text
+    assert "Den europeiske menneskerettsdomstolen (EMD)" in download and "ECHR," not in download
+
+
+def test_a_body_without_a_name_keeps_its_code_and_none_is_said():
+    from relay.i18n import translator
+    from relay.reports.labels import body_name
+
+    assert body_name("SR on housing", translator("nb")) == "SR on housing"
+    assert body_name(None, translator("nn")) == "Utan oppgitt organ"
+    assert body_name("CRC", translator("sv")) == "FN:s barnrättskommitté (CRC)"

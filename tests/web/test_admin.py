@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -29,6 +30,16 @@ def test_the_health_page_shows_errors_and_flags_repeated_failures(client_for, wo
     assert "HTTP 503 from hudoc.echr.coe.int" in page.text
     assert '<tr class="failing" data-source="hudoc-echr">' in page.text
     assert 'action="/admin/sources"' not in page.text  # the ministry reads only
+
+
+def test_source_times_are_shown_on_the_offices_clock(client_for, world, engine):
+    # 23:30 UTC on 31 December is already New Year's Day in Oslo (UTC+1 in winter).
+    _source(engine, last_success_at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC), last_error="HTTP 503",
+            last_error_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
+    page = client_for("ministry").get("/admin/sources")
+    assert '<time datetime="2026-12-31T23:30:00+00:00">2027-01-01 00:30</time>' in page.text
+    assert '<time datetime="2026-07-01T10:00:00+00:00">2026-07-01 12:00</time>' in page.text  # summer time
+    assert " UTC" not in page.text
 
 
 def test_an_admin_adds_an_rss_source_and_it_is_audited(client_for, world, engine):
