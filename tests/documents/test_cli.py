@@ -9,7 +9,7 @@ from sqlalchemy import select
 from relay.cli.documents import fetch_cmd, show_cmd, tag_cmd
 from relay.db import transaction
 from relay.models import Tag
-from tests.documents.test_retag import concluding_observations, ohchr  # noqa: F401 - a fixture used by name
+from tests.documents.support import concluding_observations
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def cli_env(settings, monkeypatch):
     return settings
 
 
-def test_fetch_re_tags_what_arrived_and_show_lists_the_evidence_fields(engine, cli_env, ohchr):  # noqa: F811
+def test_fetch_re_tags_what_arrived_and_show_lists_the_evidence_fields(engine, cli_env, ohchr):
     item_id = concluding_observations(engine, ohchr)
     runner = CliRunner()
     fetched = runner.invoke(fetch_cmd, [], catch_exceptions=False)
@@ -32,7 +32,7 @@ def test_fetch_re_tags_what_arrived_and_show_lists_the_evidence_fields(engine, c
     assert "body: ok · html" in shown.output and "document.para.27 [" in shown.output
 
 
-def test_fetch_without_tagging_leaves_the_items_for_the_tag_verb(engine, cli_env, ohchr):  # noqa: F811
+def test_fetch_without_tagging_leaves_the_items_for_the_tag_verb(engine, cli_env, ohchr):
     concluding_observations(engine, ohchr)
     runner = CliRunner()
     fetched = runner.invoke(fetch_cmd, ["--no-tag"], catch_exceptions=False)

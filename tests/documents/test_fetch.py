@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,14 +10,11 @@ from sqlalchemy import select
 from relay.db import transaction
 from relay.documents.fetch import DocumentPolicy, fetch_due
 from relay.documents.store import claim, ensure_documents
-from relay.http import HttpClient
 from relay.models import Document, Item, ItemChange, utcnow
-from relay.settings import HttpSettings
+from tests.documents.support import FIXTURES, HTML, item_with_document
 from tests.factories import make_item
 from tests.httpserver import LocalServer, Reply
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 JUDGMENT = (FIXTURES / "hudoc_judgment_en.html").read_bytes()
 
 
@@ -28,24 +24,10 @@ def server():
         yield running
 
 
-@pytest.fixture
-def http():
-    with HttpClient(HttpSettings(host_delay=0.0, retries=0, connect_timeout=2.0, read_timeout=5.0,
-                                 request_deadline=20.0)) as client:
-        yield client
-
-
 def judgment_document(engine, url: str, **item_fields) -> tuple[int, int]:
     """A HUDOC judgment item whose body document points at the local server."""
-    with transaction(engine) as session:
-        item = make_item(session, body="ECHR", language="en", meta={"itemid": "001-195909", "appno": "37283/13"},
-                         **item_fields)
-        doc = Document(item_id=item.id, kind="body", url=url, status="pending", structure={"via": "hudoc"})
-        session.add(doc)
-        # No legal-summary look-up in these tests unless one asks for it.
-        session.add(Document(item_id=item.id, kind="legal-summary", url="-", status="empty"))
-        session.flush()
-        return item.id, doc.id
+    return item_with_document(engine, url=url, via="hudoc", body="ECHR", language="en",
+                              meta={"itemid": "001-195909", "appno": "37283/13"}, **item_fields)
 
 
 def load(engine, doc_id: int) -> Document:

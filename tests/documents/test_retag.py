@@ -2,52 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from relay.db import transaction
 from relay.documents.fetch import fetch_due
 from relay.documents.retag import _claim, stale_item_ids, tag_changed
-from relay.http import HttpClient
 from relay.models import Document, Item, Tag
-from relay.settings import HttpSettings
-from relay.tagging.apply import tag_item
+from tests.documents.support import SYMBOL, concluding_observations
 from tests.factories import make_item
-from tests.httpserver import LocalServer, Reply
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-SYMBOL = "CRC/C/NOR/CO/5-6"
-
-
-@pytest.fixture
-def ohchr():
-    """OHCHR's Download.aspx listing and the English HTML file it links to (a relative link: this server)."""
-    with LocalServer() as running:
-        running.route("/Download.aspx", Reply(200, HTML, (FIXTURES / "ohchr_download.html").read_bytes()))
-        running.route("/SelfServices/FilesHandler.ashx",
-                      Reply(200, {"Content-Type": "text/html; charset=windows-1252"},
-                            (FIXTURES / "crc_co_nor.html").read_bytes()))
-        yield running
-
-
-@pytest.fixture
-def http():
-    with HttpClient(HttpSettings(host_delay=0.0, retries=0, connect_timeout=2.0, read_timeout=5.0,
-                                 request_deadline=20.0)) as client:
-        yield client
-
-
-def concluding_observations(engine, ohchr: LocalServer) -> int:
-    with transaction(engine) as session:
-        item = make_item(session, key=f"un:{SYMBOL}", kind="concluding-observations", body="CRC", language="en",
-                         title=f"Concluding observations ({SYMBOL})", meta={"symbol": SYMBOL})
-        tag_item(session=session, item=item)
-        session.add(Document(item_id=item.id, kind="body", status="pending", structure={"via": "ohchr"},
-                             url=ohchr.url(f"/Download.aspx?symbolno={SYMBOL}&Lang=en")))
-        return item.id
 
 
 def test_the_document_and_the_recommendations_cut_from_it_are_tagged(engine, ohchr, http):

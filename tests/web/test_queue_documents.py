@@ -17,16 +17,14 @@ from relay.db import transaction
 from relay.documents.fetch import fetch_due
 from relay.documents.retag import tag_changed
 from relay.http import HttpClient
-from relay.models import Document, Item, Tag
-from relay.settings import HttpSettings
-from relay.tagging.apply import tag_item
-from tests import factories
-from tests.documents.test_retag import concluding_observations, ohchr  # noqa: F401 - a fixture used by name
+from relay.models import Item, Tag
+from tests.documents import support
+from tests.documents.support import HTML, concluding_observations, item_with_document
 from tests.httpserver import LocalServer, Reply
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "hudoc_judgment_municipal_care.html"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 ITEMID = "001-990001"
+http, ohchr = support.http, support.ohchr  # the document tests' fixtures, found here by name
 
 
 @pytest.fixture
@@ -36,24 +34,13 @@ def hudoc():
         yield running
 
 
-@pytest.fixture
-def http():
-    with HttpClient(HttpSettings(host_delay=0.0, retries=0, connect_timeout=2.0, read_timeout=5.0,
-                                 request_deadline=20.0)) as client:
-        yield client
-
-
 def collected_judgment(engine, hudoc: LocalServer) -> int:
     """A judgment as the HUDOC collector leaves it: tagged on its metadata, its body document pending."""
-    with transaction(engine) as session:
-        item = factories.make_item(session, title="CASE OF M.H. AND OTHERS v. NORWAY", body="ECHR", language="en",
-                                   states="NOR", meta={"itemid": ITEMID, "appno": "12345/20"})
-        tag_item(session=session, item=item)
-        session.add(Document(item_id=item.id, kind="body", status="pending", structure={"via": "hudoc"},
-                             url=hudoc.url(f"/app/conversion/docx/html/body?library=ECHR&id={ITEMID}")))
-        # No legal summary is published for this case: the look-up is over, so nothing leaves the machine.
-        session.add(Document(item_id=item.id, kind="legal-summary", url="-", status="empty"))
-        return item.id
+    item_id, _ = item_with_document(
+        engine, url=hudoc.url(f"/app/conversion/docx/html/body?library=ECHR&id={ITEMID}"), via="hudoc", tagged=True,
+        title="CASE OF M.H. AND OTHERS v. NORWAY", body="ECHR", language="en", states="NOR",
+        meta={"itemid": ITEMID, "appno": "12345/20"})
+    return item_id
 
 
 def fetched_judgment(engine, hudoc: LocalServer, http: HttpClient) -> int:
@@ -145,7 +132,7 @@ def test_an_unchanged_recheck_leaves_the_tags_and_a_changed_text_re_tags(engine,
     assert "child-welfare" not in sectors_of(engine, item_id)
 
 
-def test_concluding_observations_show_the_recommendations_that_fired(engine, ohchr, http, client_for):  # noqa: F811
+def test_concluding_observations_show_the_recommendations_that_fired(engine, ohchr, http, client_for):
     item_id = concluding_observations(engine, ohchr)
     fetch_due(engine=engine, http=http)
     tag_changed(engine)
