@@ -52,6 +52,10 @@ UPR_ISSUES: dict[str, tuple[str, ...]] = {
 # merged classes before counting (docs/tagging.md, "Evaluation").
 UPR_MERGE = {"child-welfare": "children", "education": "children",
              "integration": "groups", "minorities-sami": "groups"}
+# The classes the UPR mapping can label at all. UPR Info has no issue for older persons or privacy, so
+# an `elderly-care` or `privacy` tag can be neither confirmed nor refuted there: the evaluation lists
+# such predictions apart and leaves them out of every count (docs/tagging.md, "Evaluation").
+UPR_CLASSES = frozenset(UPR_MERGE.get(s, s) for sectors in UPR_ISSUES.values() for s in sectors)
 STATES = {"Norway": "NOR", "Sweden": "SWE", "Denmark": "DNK", "Finland": "FIN", "Iceland": "ISL"}
 
 

@@ -2,7 +2,9 @@
 
 Conventions (docs/tagging.md): precision is 0 when a class was never predicted, recall 0 when it
 never occurs in the gold labels; a class enters the macro average when it occurs in the gold labels
-or in the predictions of the evaluated split.
+or in the predictions of the evaluated split. A class the dataset's labels cannot express (UPR Info
+has no issue for older persons or privacy) is "not measurable": its predictions are counted apart, in
+`Report.unmeasured`, and enter neither the per-class figures nor micro or macro.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from relay.tagging.datasets import UPR_MERGE, Example
+from relay.tagging.datasets import UPR_CLASSES, UPR_MERGE, Example
 from relay.tagging.engine import TagDecision, tag
 from relay.tagging.sectors import SECTOR_IDS, Ruleset
 
@@ -54,6 +56,7 @@ class Report:
     classes: dict[str, Counts] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
     items: int = 0
+    unmeasured: dict[str, int] = field(default_factory=dict)  # class -> items predicted, not scored
 
     @property
     def micro(self) -> Counts:
@@ -75,15 +78,25 @@ class Report:
         return sum(c.recall for c in used) / len(used) if used else 0.0
 
 
-def score(pairs: Iterable[tuple[Example, list[TagDecision]]], *, merge: dict[str, str] | None = None) -> Report:
-    """Count a report from (example, decisions) pairs; `merge` folds sectors into merged classes."""
+def score(pairs: Iterable[tuple[Example, list[TagDecision]]], *, merge: dict[str, str] | None = None,
+          measurable: frozenset[str] | None = None) -> Report:
+    """Count a report from (example, decisions) pairs; `merge` folds sectors into merged classes.
+
+    `measurable` names the classes the dataset's labels can express (None: all). A prediction of any
+    other class is no error of the tagger, since no gold label could confirm it: it is tallied in
+    `unmeasured` and left out of the counts and of the misses.
+    """
     merge = merge or {}
-    order = list(dict.fromkeys(merge.get(s, s) for s in SECTOR_IDS))
+    order = [c for c in dict.fromkeys(merge.get(s, s) for s in SECTOR_IDS) if measurable is None or c in measurable]
     report = Report(classes={c: Counts() for c in order})
     for example, decisions in pairs:
         report.items += 1
         gold = frozenset(merge.get(s, s) for s in example.gold)
         predicted = frozenset(merge.get(d.sector, d.sector) for d in decisions)
+        if measurable is not None:
+            for cls in sorted(predicted - measurable):
+                report.unmeasured[cls] = report.unmeasured.get(cls, 0) + 1
+            predicted &= measurable
         for cls in gold | predicted:
             counts = report.classes.setdefault(cls, Counts())
             if cls in gold and cls in predicted:
@@ -100,7 +113,8 @@ def score(pairs: Iterable[tuple[Example, list[TagDecision]]], *, merge: dict[str
 
 def evaluate(examples: list[Example], *, ruleset: Ruleset | None = None, upr: bool = False) -> Report:
     predict: Callable[[dict], list[TagDecision]] = lambda item: tag(item, ruleset=ruleset)  # noqa: E731
-    return score(((e, predict(e.item)) for e in examples), merge=UPR_MERGE if upr else None)
+    return score(((e, predict(e.item)) for e in examples), merge=UPR_MERGE if upr else None,
+                 measurable=UPR_CLASSES if upr else None)
 
 
 def format_report(report: Report, *, title: str, show_misses: int = 50) -> str:
@@ -115,6 +129,9 @@ def format_report(report: Report, *, title: str, show_misses: int = 50) -> str:
     lines += ["", f"{'micro':28} {m.precision:6.3f} {m.recall:6.3f} {m.f1:6.3f} {m.support:5} {m.tp:5} {m.fp:5} "
                   f"{m.fn:5}",
               f"{'macro':28} {report.macro_precision:6.3f} {report.macro_recall:6.3f} {report.macro_f1:6.3f}"]
+    if report.unmeasured:
+        lines += ["", "not measurable on this dataset (no label maps to it; predictions not counted above):"]
+        lines += [f"  {cls:26} {n:5} items predicted" for cls, n in report.unmeasured.items()]
     if report.misses and show_misses:
         lines += ["", f"misclassified: {len(report.misses)} (showing {min(show_misses, len(report.misses))})"]
         for miss in report.misses[:show_misses]:

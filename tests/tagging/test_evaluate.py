@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from relay.tagging.datasets import Example, load, split_of
+from relay.tagging.datasets import UPR_CLASSES, Example, load, split_of
 from relay.tagging.engine import TagDecision
-from relay.tagging.evaluate import score
+from relay.tagging.evaluate import evaluate, format_report, score
 
 
 def _ex(ident, gold):
@@ -65,3 +65,33 @@ def test_the_cli_prints_per_sector_figures_for_the_norway_set():
     result = CliRunner().invoke(tag, ["eval", "norway", "--split", "test", "--misses", "2"])
     assert result.exit_code == 0, result.output
     assert "micro" in result.output and "macro" in result.output and "child-welfare" in result.output
+
+
+def test_a_class_no_label_can_express_is_listed_apart_and_not_counted():
+    pairs = [
+        (_ex("a", {"housing"}), _pred("housing", "elderly-care")),   # housing tp; elderly-care unmeasurable
+        (_ex("b", set()), _pred("privacy")),                         # privacy unmeasurable, not an fp
+        (_ex("c", {"housing"}), _pred()),                             # housing fn
+    ]
+    report = score(pairs, measurable=frozenset({"housing", "education"}))
+    assert report.unmeasured == {"elderly-care": 1, "privacy": 1}
+    assert "elderly-care" not in report.classes and "privacy" not in report.classes
+    assert (report.micro.tp, report.micro.fp, report.micro.fn) == (1, 0, 1)
+    assert report.macro_f1 == pytest.approx(2 / 3)  # housing only: P 1.0, R 0.5
+    assert [m.id for m in report.misses] == ["c"]  # "a" and "b" are right on everything measurable
+
+
+def test_the_upr_mapping_cannot_label_elderly_care_or_privacy():
+    assert "elderly-care" not in UPR_CLASSES and "privacy" not in UPR_CLASSES
+    assert {"children", "groups", "housing", "social-services", "planning-environment"} <= UPR_CLASSES
+
+
+def test_an_upr_evaluation_reports_an_elderly_care_tag_as_not_measurable():
+    item = {"title": "", "text": "Improve the quality of care in nursing homes for older persons", "kind": "recommendation",
+            "body": "UPR", "states": "NOR", "language": "en", "meta": {}, "key_case": False}
+    report = evaluate([Example("upr:x", item, frozenset())], upr=True)
+    assert report.unmeasured == {"elderly-care": 1}
+    assert report.micro.fp == 0 and not report.misses
+    assert "not measurable on this dataset" in format_report(report, title="t")
+    norway = evaluate([Example("n:x", item, frozenset())])  # the Norwegian set labels every sector
+    assert norway.classes["elderly-care"].fp == 1 and not norway.unmeasured
