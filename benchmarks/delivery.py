@@ -7,10 +7,14 @@ On SQLite, and also on PostgreSQL when RELAY_BENCH_DATABASE_URL names one (it is
 
 Throughput goes into Postfix's smtp-sink when it is on PATH (Debian package postfix), and is
 compared with Postfix's own smtp-source at the same message size, concurrency and connection
-reuse; otherwise into an aiosmtpd sink. Beside rss2email (when installed: the bench extra), the
-same feed entries from a local HTTP server into the same sink (up to 2,000); skipped with a note
-when it is not installed. The kill run starts a worker process, SIGKILLs it twice mid-batch, sweeps the leases and restarts; a counting aiosmtpd sink reports what was lost
-(must be 0) and duplicated (must not exceed what Relay counted as possible duplicates).
+reuse; otherwise into an aiosmtpd sink. Beside the one worker, the same messages go through two
+worker processes splitting the same total concurrency (a configuration the design allows; on two
+cores one Python process is held to about one by its GIL), reported as two_workers. Beside
+rss2email (when installed: the bench extra), the same feed entries from a local HTTP server into
+the same sink (up to 2,000); skipped with a note when it is not installed. The kill run starts a
+worker process, SIGKILLs it twice mid-batch, sweeps the leases and restarts; a counting aiosmtpd
+sink reports what was lost (must be 0) and duplicated (must not exceed what Relay counted as
+possible duplicates).
 """
 
 from __future__ import annotations
@@ -72,9 +76,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _settings(url: str, data_dir: Path, port: int):
+def _settings(url: str, data_dir: Path, port: int, concurrency: int = CONCURRENCY):
     return load_settings(database_url=url, data_dir=data_dir, secret_key="bench-not-secret", scheduler=False,
-                         smtp={"host": "127.0.0.1", "port": port, "concurrency": CONCURRENCY,
+                         smtp={"host": "127.0.0.1", "port": port, "concurrency": concurrency,
                                "messages_per_connection": 1000, "domain_rate_per_minute": 1_000_000})
 
 
@@ -119,6 +123,7 @@ def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
         seconds = time.perf_counter() - started
         engine.dispose()
         result.update(relay_seconds=round(seconds, 2), relay_per_second=round(n / seconds, 1), report=str(report))
+        result.update(_two_workers(n, workdir, url, port))
         source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
         if sink_name == "postfix smtp-sink" and Path(source).exists():
             started = time.perf_counter()
@@ -127,8 +132,38 @@ def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
                             "-M", "relay.test", f"127.0.0.1:{port}"], check=True)
             seconds = time.perf_counter() - started
             result.update(smtp_source_per_second=round(n / seconds, 1),
-                          relay_to_smtp_source=round(result["relay_per_second"] * seconds / n, 3))
+                          relay_to_smtp_source=round(result["relay_per_second"] * seconds / n, 3),
+                          two_workers_to_smtp_source=round(result["two_workers_per_second"] * seconds / n, 3))
     return result
+
+
+def _two_workers(n: int, workdir: Path, url: str, port: int) -> dict:
+    """The same total concurrency split over two `relay worker`-like processes (the design allows
+    many; on a 2-core machine one process is bound to one core by the GIL). Timed from the moment
+    both have imported everything and are told to go until both have drained the outbox."""
+    url, engine = _fresh_db(workdir, "two-workers", None if url.startswith("sqlite") else url)
+    _enqueue(engine, n, SIZE)
+    engine.dispose()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = [subprocess.Popen([sys.executable, "-m", "benchmarks.delivery", "--go-worker", url, str(port),
+                                 str(workdir / f"g{i}"), str(CONCURRENCY // 2)],
+                                cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for i in range(2)]
+    for worker in workers:
+        assert worker.stdout.readline().strip() == "ready"
+    started = time.perf_counter()
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    reports = [worker.communicate(timeout=600)[0].strip() for worker in workers]
+    seconds = time.perf_counter() - started
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        unsent = session.scalar(select(func.count()).where(Message.status != "sent"))
+    engine.dispose()
+    if unsent or any(w.returncode for w in workers):
+        raise RuntimeError(f"two workers left {unsent} unsent: {reports}")
+    return {"two_workers_per_second": round(n / seconds, 1), "two_workers_reports": " | ".join(reports)}
 
 
 @contextlib.contextmanager
@@ -330,12 +365,24 @@ def _worker(url: str, port: str, data_dir: str) -> None:
     send_all(engine=make_engine(url), settings=settings, worker=f"bench:{os.getpid()}")
 
 
+def _go_worker(url: str, port: str, data_dir: str, concurrency: str) -> None:
+    """A throughput worker: imports, says ready, waits for go, drains, prints its report."""
+    settings = _settings(url, Path(data_dir), int(port), int(concurrency))
+    engine = make_engine(url)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    print(send_all(engine=engine, settings=settings, worker=f"bench:{os.getpid()}"), flush=True)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--worker", nargs=3, metavar=("URL", "PORT", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--go-worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         _worker(*args.worker)
+    elif args.go_worker:
+        _go_worker(*args.go_worker)
     else:
         print(json.dumps(run(messages=args.messages), indent=2))

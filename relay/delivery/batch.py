@@ -3,9 +3,10 @@
 Order of commits (§5.2, §5.4): the claim (whole batch, one transaction) → the attempt rows
 ('started') of a lane's chunk → the bytes on the wire, message by message → the chunk's outcomes.
 A lane overlaps the two ends: while chunk k is on the wire, one transaction records chunk k-1's
-outcomes and starts chunk k+1, so a chunk costs one commit and the lane seldom waits for the
-database. A crash between any two steps leaves a state the lease sweep and the next attempt know
-how to finish. The price of writing per chunk is paid only after a crash: every message of the
+outcomes and starts chunk k+1, and the lanes share those transactions (recorder.py: group
+commit), so a chunk costs a fraction of a commit and the lane seldom waits for the database.
+A crash between any two steps leaves a state the lease sweep and the next attempt know how to
+finish. The price of writing per chunk is paid only after a crash: every message of the
 chunks in hand has an attempt left 'started', so each is retried and counted as a possible
 duplicate. Per lane that is up to three chunks (k-1 sent but not recorded, k on the wire, k+1
 started but not sent), of which only the first two can really reach a recipient twice: at most
@@ -17,20 +18,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from relay.db import transaction
 from relay.delivery.claim import Release, claim_due, release_many
 from relay.delivery.dkim import DkimError, Signer
-from relay.delivery.maildir import MaildirLane
+from relay.delivery.lanes import LanePool, lane_pool
 from relay.delivery.policy import Verdict
 from relay.delivery.ratelimit import DomainLimiter, domain_of, shared_limiter
-from relay.delivery.smtp import SmtpLane
-from relay.delivery.transitions import Outcome, record_outcomes, start_attempts, withdraw_attempts
+from relay.delivery.recorder import Recorder, Sent, Settle, in_transaction
+from relay.delivery.transitions import Outcome
 from relay.models import Message, utcnow
 
 log = logging.getLogger("relay.delivery")
@@ -81,22 +80,6 @@ class OutboxItem:
     contact_id: int | None
 
 
-_sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-sqlite")
-
-
-async def _db(engine, fn, **kwargs):
-    """Run one transaction in a thread, so other lanes keep talking SMTP meanwhile.
-
-    SQLite has one writer: concurrent writer threads would only meet in its busy handler,
-    which sleeps, so on SQLite every transaction goes through one thread instead.
-    """
-    def run():
-        with transaction(engine) as session:
-            return fn(session=session, **kwargs)
-    executor = _sqlite_writer if engine.dialect.name == "sqlite" else None
-    return await asyncio.get_running_loop().run_in_executor(executor, run)
-
-
 def _claim(*, session, worker: str, now: datetime, batch: int) -> list[OutboxItem]:
     """Claim and read the batch in one transaction."""
     ids = claim_due(session=session, worker=worker, now=now, batch=batch)
@@ -108,28 +91,6 @@ def _claim(*, session, worker: str, now: datetime, batch: int) -> list[OutboxIte
         .where(Message.id.in_(ids)).order_by(Message.id)
     )
     return [OutboxItem(*row) for row in rows]
-
-
-def _settle(*, session, worker: str, now: datetime, done: _Sent | None, ids: list[int], pushed: list[Release],
-            rng, settings) -> tuple[dict[int, str], int, dict]:
-    """One transaction per chunk: the outcomes of the chunk sent before, and the start of the
-    chunk to send next. Returns (statuses, released, started)."""
-    statuses, released = {}, 0
-    if done is not None:
-        statuses = record_outcomes(session=session, worker=worker, outcomes=done.outcomes, now=now, rng=rng,
-                                   settings=settings)
-        withdraw_attempts(session=session, message_ids=[r.message_id for r in done.untried], worker=worker)
-        released = release_many(session=session, worker=worker, releases=done.untried)
-    released += release_many(session=session, worker=worker, releases=pushed)
-    return statuses, released, start_attempts(session=session, message_ids=ids, worker=worker, now=now)
-
-
-@dataclass
-class _Sent:
-    """A chunk that has been on the wire, with what is still to be written about it."""
-
-    outcomes: list[Outcome]
-    untried: list[Release]
 
 
 @dataclass
@@ -144,6 +105,11 @@ class _Batch:
     rng: random.Random | None
     report: SendReport = field(default_factory=SendReport)
     halted: str = ""  # why no further message in this batch is tried
+    recorder: Recorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.recorder = Recorder(self.engine, worker=self.worker, clock=self.clock, rng=self.rng,
+                                 settings=self.settings)
 
     def stopping(self) -> bool:
         return bool(self.halted) or (self.stop is not None and self.stop.is_set())
@@ -185,20 +151,18 @@ class _Batch:
                 ready.append(item)
         return ready, pushed
 
-    async def settle(self, done: _Sent | None, chunk: tuple[list[OutboxItem], list[Release]]) -> dict:
+    async def settle(self, done: Sent | None, chunk: tuple[list[OutboxItem], list[Release]]) -> dict:
         ready, pushed = chunk
         if done is None and not ready and not pushed:
             return {}
-        statuses, released, started = await _db(
-            self.engine, _settle, worker=self.worker, now=self.clock(), done=done, ids=[i.id for i in ready],
-            pushed=pushed, rng=self.rng, settings=self.settings)
-        for status in statuses.values():
+        settled = await self.recorder.settle(Settle(done, [i.id for i in ready], pushed))
+        for status in settled.statuses.values():
             self.report.count(status)
-        self.report.released += released
+        self.report.released += settled.released
         self.report.pushed_back += len(pushed)
-        return started
+        return settled.started
 
-    async def send_chunk(self, chunk: list[OutboxItem], started: dict, lane) -> _Sent:
+    async def send_chunk(self, chunk: list[OutboxItem], started: dict, lane) -> Sent:
         outcomes, untried = [], []
         ours = [item for item in chunk if item.id in started]
         self.report.lost += len(chunk) - len(ours)
@@ -211,7 +175,7 @@ class _Batch:
             following = ours[index + 1] if index + 1 < len(ours) else None
             verdict = await self.attempt(item, lane, following)
             outcomes.append(Outcome(item.id, attempt.number, verdict, item.contact_id, self.deadline(item)))
-        return _Sent(outcomes, self.give_back(untried))
+        return Sent(outcomes, self.give_back(untried))
 
     async def attempt(self, item: OutboxItem, lane, following: OutboxItem | None = None) -> Verdict:
         try:
@@ -240,40 +204,8 @@ class _Batch:
 
     async def release_rest(self, items: list[OutboxItem]) -> None:
         if items:
-            self.report.released += await _db(self.engine, release_many, worker=self.worker,
-                                              releases=self.give_back(items))
-
-
-class LanePool:
-    """Lanes kept open from one batch to the next (a drain, a worker loop), so a connection carries
-    up to messages_per_connection messages instead of one batch's share. A lane that gave up is
-    closed, and the next batch gets a fresh one."""
-
-    def __init__(self, factory):
-        self.factory = factory
-        self.idle: list = []
-
-    def take(self):
-        return self.idle.pop() if self.idle else self.factory()
-
-    async def put(self, lane) -> None:
-        # A lane that announced a message it then did not send (the worker is stopping) is closed.
-        if lane.usable and getattr(lane, "pending", None) is None:
-            self.idle.append(lane)
-        else:
-            await lane.close()
-
-    async def close(self) -> None:
-        idle, self.idle = self.idle, []
-        for lane in idle:
-            await lane.close()
-
-
-def lane_pool(settings) -> LanePool:
-    """SMTP lanes when a host is set, otherwise the local Maildir."""
-    if settings.smtp.host:
-        return LanePool(lambda: SmtpLane(settings.smtp))
-    return LanePool(lambda: MaildirLane(settings.maildir_path))
+            self.report.released += await in_transaction(self.engine, release_many, worker=self.worker,
+                                                         releases=self.give_back(items))
 
 
 async def send_due(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
@@ -295,7 +227,7 @@ async def send_due(*, engine, settings, worker: str, batch: int = 100, now: date
 async def _send_due(engine, settings, worker, batch, now, limiter, stop, rng, pool: LanePool) -> SendReport:
     clock = (lambda: now) if now is not None else utcnow
     limiter = limiter or shared_limiter(settings.smtp.domain_rate_per_minute)
-    items = await _db(engine, _claim, worker=worker, now=clock(), batch=batch)
+    items = await in_transaction(engine, _claim, worker=worker, now=clock(), batch=batch)
     if not items:
         return SendReport()
     try:

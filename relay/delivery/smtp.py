@@ -91,7 +91,8 @@ class SmtpLane:
                     then = b"".join(self._envelope(self.client, following, following.mime)) + b"DATA\r\n"
                 except _NeedsSmtpUtf8:
                     then = None
-            mail, rcpt = self._envelope(self.client, item, mime)
+            # An announced message's MAIL and RCPT are on the wire already (built as `following`).
+            mail, rcpt = (b"", b"") if announced and pipelining else self._envelope(self.client, item, mime)
             verdict, needs_reset, then_sent = await transact(
                 wire, mail=mail, rcpt=rcpt, mime=mime, pipelining=pipelining, timeout=self.settings.timeout,
                 announced=announced, then=then,

@@ -16,7 +16,9 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from relay.delivery import pgbulk
 from relay.delivery.claim import LEASE
+from relay.delivery.fastmany import executemany
 from relay.delivery.policy import Verdict, enhanced_status, next_attempt
 from relay.models import Attempt, Message, ReceiptEvent
 from relay.settings import Settings
@@ -51,6 +53,13 @@ def start_attempts(*, session: Session, message_ids: list[int], worker: str, now
     """
     if not message_ids:
         return {}
+    if _postgresql(session):
+        rows = pgbulk.start_attempts(session.connection(), ids=message_ids, worker=worker, now=now,
+                                     lease_until=now + LEASE, interrupted=INTERRUPTED)
+        for message_id, _number, stale in rows:
+            if stale:
+                _add_possible_duplicates(session, message_id, stale)
+        return {m: Started(n, stale) for m, n, stale in rows}
     numbers = dict(_core(session, _START_ATTEMPT, {"ids": message_ids, "worker": worker,
                                                    "lease_until": now + LEASE}).all())
     if not numbers:
@@ -58,7 +67,7 @@ def start_attempts(*, session: Session, message_ids: list[int], worker: str, now
     stale = Counter(_core(session, _CLOSE_STALE, {"ids": list(numbers), "finished_at": now}).scalars())
     for message_id, count in stale.items():
         _add_possible_duplicates(session, message_id, count)
-    _core(session, _INSERT_ATTEMPT, [
+    executemany(session, _INSERT_ATTEMPT, [
         {"message_id": m, "number": n, "worker": worker, "started_at": now, "outcome": "started"}
         for m, n in numbers.items()
     ])
@@ -98,22 +107,28 @@ def record_outcomes(*, session: Session, worker: str, outcomes: list[Outcome], n
     """
     if not outcomes:
         return {}
-    _core(session, _FINISH_ATTEMPT, [
-        {"m": o.message_id, "n": o.number, "outcome": _ATTEMPT_OUTCOME[o.verdict.action], "finished_at": now,
-         "reply": o.verdict.reply[:4000]} for o in outcomes
-    ])
+    postgresql = _postgresql(session)
+    finished = [{"m": o.message_id, "n": o.number, "outcome": _ATTEMPT_OUTCOME[o.verdict.action],
+                 "finished_at": now, "reply": o.verdict.reply[:4000]} for o in outcomes]
+    if postgresql:
+        pgbulk.finish_attempts(session.connection(), finished, now)
+    else:
+        executemany(session, _FINISH_ATTEMPT, finished)
     for o in outcomes:
         if o.verdict.uncertain:
             _add_possible_duplicates(session, o.message_id, 1)
     sent = [o for o in outcomes if o.verdict.action == "sent"]
-    statuses = _mark_sent(session, sent, now) if sent else {}
+    statuses = _mark_sent(session, sent, now, postgresql) if sent else {}
     events = [_event_row(f"accepted:{o.message_id}", "accepted", o, now,
                          {"reply": o.verdict.reply, "queue_id": o.verdict.queue_id, "host": o.verdict.host})
               for o in sent]
     for o in outcomes:
         if o.verdict.action != "sent":
             statuses[o.message_id] = _record_failure(session, o, worker, now, rng, settings)
-    _insert_events(session, events)
+    if postgresql and events:
+        pgbulk.insert_events(session.connection(), events, now)
+    else:
+        _insert_events(session, events)
     return statuses
 
 
@@ -174,15 +189,17 @@ def _count_hard_bounce(session: Session, contact_id: int, settings: Settings | N
         queue_bounce_notices(session=session, settings=settings, contact_ids=[contact_id])
 
 
-def _mark_sent(session: Session, sent: list[Outcome], now: datetime) -> dict[int, str]:
+def _mark_sent(session: Session, sent: list[Outcome], now: datetime, postgresql: bool) -> dict[int, str]:
     ids = [o.message_id for o in sent]
+    rows = [{"m": o.message_id, "sent_at": now, "last_reply": o.verdict.reply[:4000], "queue_id": o.verdict.queue_id,
+             "remote_host": (o.verdict.host or "")[:300] or None} for o in sent]
+    if postgresql:
+        pgbulk.mark_sent(session.connection(), rows, now)  # and counts the real duplicates, as below
+        return dict.fromkeys(ids, "sent")
     # Another attempt already got a 2xx for these: this one was a real duplicate. Counted before
     # the update below, which makes every one of them 'sent'.
     _core(session, _COUNT_REAL_DUPLICATES, {"ids": ids})
-    _core(session, _MARK_SENT, [
-        {"m": o.message_id, "sent_at": now, "last_reply": o.verdict.reply[:4000], "queue_id": o.verdict.queue_id,
-         "remote_host": (o.verdict.host or "")[:300] or None} for o in sent
-    ])
+    executemany(session, _MARK_SENT, rows)
     return dict.fromkeys(ids, "sent")
 
 
@@ -200,6 +217,10 @@ def _core(session: Session, statement, parameters=None):
     costs more than the statement itself, and nothing here needs the identity map. A list of
     parameters runs the statement once per entry (executemany)."""
     return session.connection().execute(statement, parameters)
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _add_possible_duplicates(session: Session, message_id: int, count: int) -> None:
@@ -222,7 +243,7 @@ def _insert_events(session: Session, rows: list[dict], *, report_new: bool = Fal
         return set()
     statement = _INSERT_EVENT[session.get_bind().dialect.name == "postgresql"]
     if not report_new:
-        _core(session, statement, rows)
+        executemany(session, statement, rows)
         return set()
     return {key for row in rows for key in _core(session, statement.returning(ReceiptEvent.dedupe_key), row).scalars()}
 

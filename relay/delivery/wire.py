@@ -114,7 +114,8 @@ def envelope_address(address: str, encoding: str) -> bytes:
 
 def data_bytes(mime: bytes) -> bytes:
     """The content as DATA carries it: CRLF line ends, leading dots doubled, the final dot."""
-    if mime.count(b"\n") != mime.count(b"\r\n") or mime.count(b"\r") != mime.count(b"\r\n"):
+    line_ends = mime.count(b"\r\n")
+    if mime.count(b"\n") != line_ends or mime.count(b"\r") != line_ends:
         mime = _LONE_LINE_END.sub(b"\r\n", mime)
     if mime.startswith(b"."):
         mime = b"." + mime

@@ -15,8 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from relay.db import transaction
-from relay.delivery.batch import SendReport, lane_pool, send_due
+from relay.delivery.batch import SendReport, send_due
 from relay.delivery.claim import sweep_expired_leases
+from relay.delivery.lanes import lane_pool
 from relay.delivery.ratelimit import DomainLimiter
 from relay.models import utcnow
 

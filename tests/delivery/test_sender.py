@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from relay.db import transaction
+from relay.delivery.batch import CHUNK
 from relay.delivery.ratelimit import DomainLimiter
 from relay.delivery.worker import send_all, send_due
 from relay.models import FINAL_STATUSES, Attempt, Message, ReceiptEvent, utcnow
@@ -183,3 +184,26 @@ def test_it_carries_lines_that_start_with_a_dot_and_bare_line_ends_intact(engine
         send_all(engine=engine, settings=with_smtp(settings, host="127.0.0.1", port=server.port), worker="t", now=T0)
     [(_, _, received)] = server.received
     assert received.split(b"\r\n\r\n", 1)[1] == b".first line\r\n.\r\nlast\r\nbare\r\n"
+
+
+def test_it_records_the_lanes_chunks_together_in_group_commits(engine, settings):
+    """Four lanes, one chunk each: with a transaction per lane and chunk this drain took 11 commits;
+    grouped, the four starts share one and the four outcome records at most four."""
+    commits = []
+
+    def count(_connection):
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    with FaultServer() as server:
+        queue(engine, [f"r{i}@k{i % 7}.voss.test" for i in range(4 * CHUNK)], now=T0)
+        report = send_all(engine=engine, worker="t", now=T0,
+                          settings=with_smtp(settings, host="127.0.0.1", port=server.port, concurrency=4,
+                                             domain_rate_per_minute=100_000))
+    event.remove(engine, "commit", count)
+    assert report.sent == 4 * CHUNK, report
+    assert server.handler.sessions == 4  # every lane took a chunk
+    # claim, one grouped start, one to four grouped records, and the empty claim that ends the drain
+    assert len(commits) <= 1 + 1 + 4 + 1, len(commits)
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Attempt).where(Attempt.outcome == "sent")) == 4 * CHUNK
