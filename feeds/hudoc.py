@@ -346,5 +346,7 @@ def _split(value) -> list[str]:
 
 
 def _s(value) -> str:
-    text = "" if value is None else str(value).strip()
-    return "" if text.upper() == "NULL" else text  # HUDOC writes the string NULL for nothing
+    if value is None:
+        return ""
+    text = (value if type(value) is str else str(value)).strip()  # every value is a string: skip str()
+    return "" if len(text) == 4 and text.upper() == "NULL" else text  # HUDOC writes the string NULL for nothing

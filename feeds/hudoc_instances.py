@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from urllib.parse import quote
 
 from feeds.records import FeedError, SourceConfig
@@ -139,9 +140,15 @@ def instance_for(source: SourceConfig, *, id_column: str | None = None) -> Insta
 def kind_for(inst: Instance, *texts: str) -> str:
     for text in texts:
         for pattern, kind in inst.kinds:
-            if text and re.search(pattern, text, re.I):
+            if text and _ignoring_case(pattern).search(text):
                 return kind
     return inst.default_kind
+
+
+@lru_cache(maxsize=256)
+def _ignoring_case(pattern: str) -> re.Pattern:
+    """An instance's pattern compiled once (re's own cache is looked up, and may evict, on every call)."""
+    return re.compile(pattern, re.I)
 
 
 def document_id(section_id: str) -> tuple[str, int | None]:
@@ -163,6 +170,7 @@ _RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{1,4}
 _MONTHS = {m: n for n, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 
 
+@lru_cache(maxsize=4096)  # a page holds a few hundred distinct dates, each on many rows
 def parse_date(raw: str | None) -> date | None:
     """A HUDOC date in any of its JSON shapes or RFC 822 (RSS pubDate); None when unreadable.
 
@@ -221,6 +229,7 @@ _NAMES = re.compile(r"(?<!\w)(%s)(?!\w)" % "|".join(  # noqa: UP031
     re.escape(n) for n in sorted((n for v in _STATES.values() for n in v.split("|")), key=len, reverse=True)), re.I)
 
 
+@lru_cache(maxsize=4096)  # the same respondent parts and descriptions recur item after item
 def states_in(text: str) -> tuple[str, ...]:
     """Every state named in text, in order of appearance, each once."""
     found = [NAME_TO_CODE.get(m.group(1).casefold()) for m in _NAMES.finditer(text or "")]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from urllib.parse import unquote
 
 from feeds.hudoc_instances import (
@@ -34,6 +35,7 @@ _POSITION = re.compile(r"^(.*?)\s+-\s+\d+(?:/\d+)?(?:\s+-\s+|\s*$)")
 _ROUND_STATE_TYPE = re.compile(r"^\s*(\w*)\s+-\s+(.*?)\s+-\s+(.*)$")  # GRETA: "3 - Norway - Country Reports"
 _COMPLAINT = re.compile(r"No\.?\s*(\d+/\d{4})")
 _ESC_DECISION = re.compile(r"^cc-\d+-\d{4}-(.+?)-[a-z]{2}$", re.I)
+_DECISION = re.compile(r"decision", re.I)
 
 
 @dataclass
@@ -128,11 +130,17 @@ def state_part(inst: Instance, title: str, description: str) -> tuple[str, ...]:
     description and list the states in the title), the other field is read.
     """
     text, other = (title, description) if inst.rss_state_from == "title" else (description, title)
-    found = states_in(text)
-    if inst.rss_state_pattern and (matches := list(re.finditer(inst.rss_state_pattern, text))):
+    if inst.rss_state_pattern and (matches := list(_compiled(inst.rss_state_pattern).finditer(text))):
         parts = [g for m in matches for g in m.groups() if g is not None]
         found = tuple(dict.fromkeys(s for part in parts for s in states_in(part)))
+    else:
+        found = states_in(text)
     return found or states_in(other)
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
 def esc_group(item_id: str, title: str) -> tuple[str | None, list[str]]:
@@ -153,7 +161,7 @@ def _item(inst: Instance, item_id: str, title: str, description: str, date_raw: 
     if inst.code == "ECHR":
         # Only the itemid is known here; the JSON record carries "hudoc:<itemid>" as an alias.
         key, key_case = f"hudoc:{item_id}", "grand chamber" in description.lower()
-        kind = "decision" if re.search(r"decision", description, re.I) else "judgment"
+        kind = "decision" if _DECISION.search(description) else "judgment"
         appnos, _, formation = description.partition(" - ")
         meta.update(appno=[a.strip() for a in appnos.split(";") if a.strip()], formation=formation or None)
         language = "nb" if "norwegian translation" in title.lower() else None

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
@@ -38,6 +39,7 @@ _PARA = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})*)(?:\.\s*|\s+)(?=\S)")
 _SLASH = re.compile(r"\s*/\s*")
 
 
+@lru_cache(maxsize=4096)  # a few hundred labels, repeated on every paragraph of the export
 def normalise_label(label: str) -> str:
     """One spelling per label: UHRI vintages differ in the spaces around "/".
 

@@ -39,6 +39,9 @@ COUNTRY_CODES = {
     "russian federation": "RUS", "france": "FRA", "belgium": "BEL", "austria": "AUT", "switzerland": "CHE",
 }
 STATE_CODES = frozenset(COUNTRY_CODES.values())
+# The datafields _record reads: symbol, date, title, imprint date, subjects, corporate names, files,
+# body, document type, related symbols.
+READ_TAGS = frozenset(("191", "269", "245", "260", "650", "710", "856", "981", "989", "993"))
 FIRST_YEAR = 1950
 
 
@@ -135,6 +138,8 @@ def _record(node) -> Record | str:
     control = {c.get("tag"): (c.text or "").strip() for c in node.findall("{*}controlfield")}
     fields: dict[str, list[dict[str, list[str]]]] = {}
     for df in node.findall("{*}datafield"):
+        if df.get("tag") not in READ_TAGS:
+            continue  # holdings, local and system fields: a third of a record, never read below
         subs: dict[str, list[str]] = {}
         for sf in df.findall("{*}subfield"):
             subs.setdefault(sf.get("code") or "", []).append(sf.text or "")

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 
 from feeds.records import Record
 from relay.db import session_factory
@@ -198,3 +198,24 @@ def test_a_page_takes_the_same_number_of_statements_whatever_its_size(engine):
     small, large = _statements(engine, _page(10)), _statements(engine, _page(200))
     assert small == large
     assert large <= 12  # reads (aliases, items, groups), updates, inserts (items, aliases, changes), ids, links
+
+
+def test_new_items_come_back_as_stored_items_that_can_still_be_changed(engine):
+    """relay.collect tags the items of the report afterwards: they must be the session's own, loaded rows."""
+    session = session_factory(engine)()
+    try:
+        page = _page(4)
+        saved = save_records(session=session, records=page, source_id=None, now=T0).saved
+        items = [item for item, _ in saved]
+        assert [outcome for _, outcome in saved] == ["new"] * 4
+        assert all(isinstance(item, Item) and inspect(item).persistent and item in session for item in items)
+        assert [item.key for item in items] == [record.key for record in page]
+        assert items[1].primary_item_id == items[0].id and items[1].parent_item_id == items[0].id
+        assert items[0].relevant is True and items[0].tagged_at is None and items[0].first_seen_at == T0
+        items[2].tagged_at = T0 + timedelta(minutes=5)
+        session.flush()
+        session.expunge_all()
+        assert session.get(Item, items[2].id).tagged_at == T0 + timedelta(minutes=5)
+    finally:
+        session.rollback()
+        session.close()

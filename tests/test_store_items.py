@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 
 from sqlalchemy import func, select
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 from feeds.records import Record
 from relay.db import transaction
 from relay.models import Item, ItemAlias, ItemChange
-from relay.store.items import save_record
+from relay.store.items import TRACKED, content_hash, save_record
 
 ECLI = "ECLI:CE:ECHR:2010:1028JUD005250207"
 
@@ -71,3 +73,12 @@ def test_a_translation_is_linked_to_its_original_not_duplicated(engine):
             title="CASE OF AUNE v. NORWAY - [Norwegian Translation] by the Norwegian Government Agent"), source_id=None)
         assert norwegian.id != original.id
         assert norwegian.primary_item_id == original.id
+
+
+def test_the_content_hash_is_the_one_items_were_stored_with(engine):
+    """Stored hashes must stay valid: a different hash would rewrite every item on its next collection."""
+    record = _json(warnings=("bad date",), text="Violation of Article 8 – «barnevern»")
+    payload = {name: getattr(record, name) for name in TRACKED} | {"states": "NOR", "meta": record.meta}
+    expected = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    assert content_hash(record) == expected
+    assert content_hash(_json(title="CASE OF AUNE v. NORWAY (corrected)")) != expected

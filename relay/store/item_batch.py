@@ -3,9 +3,12 @@
 save_record asks the database for every record (find by key, then alias; insert; flush; alias;
 siblings). Here the rows a page can touch are read first in a few IN queries, the page is
 replayed against them in memory with save_record's rules (items.py: apply_record,
-changed_fields, pick_primary), and what changed is written with executemany and multi-row
-INSERT … RETURNING. The number of statements per page does not grow with its size (beyond one
-per LOOKUP_CHUNK keys). tests/test_store_batch.py checks the result equals save_record's.
+changed_fields, pick_primary), and what changed is written with executemany. Items the page
+creates are plain objects (_NewItem) until then, not ORM instances: building thousands of mapped
+objects and attaching them one by one cost more than storing them. After the INSERT they are read
+back as ordinary loaded Items, which is what the report holds. The number of statements per page
+does not grow with its size (beyond one per LOOKUP_CHUNK keys). tests/test_store_batch.py checks
+the result equals save_record's.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from feeds.records import Record
@@ -57,9 +60,32 @@ def save_records(*, session: Session, records: Iterable[Record], source_id: int 
     records = list(records)
     page = _Page(session, source_id, now or utcnow())
     page.load(records)
-    report = StoreReport(saved=[page.save(record) for record in records])
+    saved = [page.save(record) for record in records]
     page.write()
-    return report
+    return StoreReport(saved=[(page.stored(item), outcome) for item, outcome in saved])
+
+
+class _NewItem:
+    """An item the page creates, as plain attributes: what apply_record, changed_fields and the
+    page's rules read and write, without the ORM's per-attribute bookkeeping. write() inserts it."""
+
+    id = None  # no row yet
+
+    def __init__(self, *, key: str, source_id: int | None, now: datetime, content_hash: str):
+        self.key, self.source_id, self.content_hash = key, source_id, content_hash
+        self.first_seen_at = self.updated_at = now
+        self.group_key = self.primary_item_id = self.parent_item_id = None
+        self.meta: dict | None = None
+
+    def row(self) -> dict:
+        return {name: getattr(self, name) for name in NEW_ITEM_COLUMNS}
+
+
+# What a _NewItem holds once apply_record has run; the INSERT fills every other column with its
+# model default (relevant, tagged_at), as the ORM would.
+NEW_ITEM_COLUMNS = ("key", "source_id", "kind", "title", "url", "date", "date_raw", "date_plausible", "body",
+                    "states", "language", "text", "group_key", "key_case", "meta", "content_hash", "first_seen_at",
+                    "updated_at", "primary_item_id", "parent_item_id")
 
 
 class _Page:
@@ -67,11 +93,13 @@ class _Page:
 
     def __init__(self, session: Session, source_id: int | None, now: datetime):
         self.session, self.source_id, self.now = session, source_id, now
+        self.postgres = session.get_bind().dialect.name == "postgresql"
         self.by_key: dict[str, Item] = {}
         self.alias_owner: dict[str, Item] = {}
         self.groups: dict[str, list[Item]] = defaultdict(list)
         self.rank: dict[Item, tuple[int, int]] = {}  # the database's id order; new items after stored ones
-        self.new_items: list[Item] = []
+        self.new_items: list[_NewItem] = []
+        self.inserted: dict[_NewItem, Item] = {}  # each new item and the Item loaded once it is stored
         self.new_aliases: list[tuple[str, Item]] = []
         self.changes: list[tuple[Item, dict]] = []
         self.rekeys: list[tuple[int, str]] = []  # stored items' key replacements, in the order they happened
@@ -84,18 +112,25 @@ class _Page:
         owners: dict[str, int] = {}
         for chunk in _chunks(keys):
             owners |= dict(self.session.execute(
-                select(ItemAlias.alias, ItemAlias.item_id).where(ItemAlias.alias.in_(chunk))).all())
-            self._know(self.session.scalars(select(Item).where(Item.key.in_(chunk))))
+                select(ItemAlias.alias, ItemAlias.item_id).where(self._among(ItemAlias.alias, chunk))).all())
+            self._know(self.session.scalars(select(Item).where(self._among(Item.key, chunk))))
         # Separate queries rather than key IN … OR id IN (subquery), which PostgreSQL answers with a scan.
         known = {item.id for item in self.rank}
         for chunk in _chunks(sorted(set(owners.values()) - known)):
-            self._know(self.session.scalars(select(Item).where(Item.id.in_(chunk))))
+            self._know(self.session.scalars(select(Item).where(self._among(Item.id, chunk))))
         by_id = {item.id: item for item in self.rank}
         self.alias_owner = {alias: by_id[item_id] for alias, item_id in owners.items()}
         groups = sorted(self._groups_to_read(records))
         for chunk in _chunks(groups):
             self._know(self.session.scalars(
-                select(Item).where(Item.group_key.in_(chunk), Item.language.in_(PRIMARY_LANGUAGES))))
+                select(Item).where(self._among(Item.group_key, chunk), Item.language.in_(PRIMARY_LANGUAGES))))
+
+    def _among(self, column, values: list):
+        """column IN values. On PostgreSQL one array parameter (= ANY): a list of thousands of
+        parameters costs more to render and for psycopg to rewrite than the query takes to run."""
+        if self.postgres:
+            return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return column.in_(values)
 
     def _groups_to_read(self, records: list[Record]) -> set[str]:
         """Groups a translation in this page may look for its primary version in."""
@@ -121,8 +156,7 @@ class _Page:
         digest = content_hash(record)
         item = self._find([record.key, *record.aliases])
         if item is None:
-            item = Item(key=record.key, source_id=self.source_id, first_seen_at=self.now, updated_at=self.now,
-                        content_hash=digest)
+            item = _NewItem(key=record.key, source_id=self.source_id, now=self.now, content_hash=digest)
             apply_record(item, record)
             self._add_new(item)
             self._add_aliases(item, record)
@@ -154,7 +188,7 @@ class _Page:
         found = next((self.by_key[k] for k in keys if k in self.by_key), None)
         return found or next((self.alias_owner[k] for k in keys if k in self.alias_owner), None)
 
-    def _add_new(self, item: Item) -> None:
+    def _add_new(self, item: _NewItem) -> None:
         self.new_items.append(item)
         self.rank[item] = (1, len(self.new_items))
         self.by_key[item.key] = item
@@ -217,51 +251,35 @@ class _Page:
         self.session.flush()  # the stored items' changed fields: one executemany per set of changed columns
         self._insert_new_items()
         for (item, column), target in self.links.items():
-            setattr(item, column, target.id)
+            setattr(self.stored(item), column, self.stored(target).id)
         if self.new_aliases:
-            self.session.execute(insert(ItemAlias.__table__),
-                                 [{"alias": alias, "item_id": item.id} for alias, item in self.new_aliases])
+            self.session.execute(insert(ItemAlias.__table__), [
+                {"alias": alias, "item_id": self.stored(item).id} for alias, item in self.new_aliases])
         if self.changes:
             self.session.execute(insert(ItemChange.__table__), [
-                {"item_id": item.id, "source_id": self.source_id, "changed_at": self.now, "changes": changes}
-                for item, changes in self.changes])
+                {"item_id": self.stored(item).id, "source_id": self.source_id, "changed_at": self.now,
+                 "changes": changes} for item, changes in self.changes])
         self.session.flush()
 
     def _insert_new_items(self) -> None:
-        """One executemany INSERT, then the ids read back by key (keys are unique).
+        """One executemany INSERT, then the rows read back as Items by key (keys are unique).
 
         Not through the session's flush, nor INSERT … RETURNING: on SQLite the ORM inserts one row
         per statement when it needs ids back in order, and psycopg spends longer rewriting a
-        thousand-row VALUES list than PostgreSQL spends storing it. Each item is then attached as if
-        loaded, so tagging can change it afterwards.
+        thousand-row VALUES list than PostgreSQL spends storing it. The Items read back are ordinary
+        loaded instances in the session, so tagging can change them afterwards.
         """
         if not self.new_items:
             return
-        table = Item.__table__
-        self.session.execute(insert(table), [_row(item) for item in self.new_items])
-        ids: dict[str, int] = {}
+        self.session.execute(insert(Item.__table__), [item.row() for item in self.new_items])
+        loaded: dict[str, Item] = {}
         for chunk in _chunks([item.key for item in self.new_items]):
-            ids |= dict(self.session.execute(select(table.c.key, table.c.id).where(table.c.key.in_(chunk))).all())
-        for item in self.new_items:
-            item.id = ids[item.key]
-            make_transient_to_detached(item)
-            self.session.add(item)
+            loaded |= {item.key: item for item in self.session.scalars(select(Item).where(self._among(Item.key, chunk)))}
+        self.inserted = {item: loaded[item.key] for item in self.new_items}
 
-
-def _row(item: Item) -> dict:
-    """Every column but the id, with the model's default where the item does not say (as the ORM would)."""
-    values = item.__dict__  # the instance's own values: a page reads thousands, past the attribute machinery
-    for column in _item_columns():
-        if column.key not in values:
-            default = column.default
-            value = None if default is None else default.arg(None) if default.is_callable else default.arg
-            set_committed_value(item, column.key, value)  # so the attached item has nothing left to load
-    return {column.key: values[column.key] for column in _item_columns()}
-
-
-@cache
-def _item_columns() -> list:
-    return [column for column in Item.__table__.columns if not column.primary_key]
+    def stored(self, item: Item | _NewItem) -> Item:
+        """The Item for what the page replayed: a stored item itself, a new one as loaded after its INSERT."""
+        return self.inserted[item] if isinstance(item, _NewItem) else item
 
 
 def _chunks(values: list) -> Iterable[list]:

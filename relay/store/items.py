@@ -21,10 +21,16 @@ PRIMARY_LANGUAGES = ("en", "fr")  # the Court's official languages: what transla
 TRACKED = ("kind", "title", "url", "date", "date_raw", "body", "states", "language", "text", "key_case")
 
 
+# json.dumps(payload, sort_keys=True, default=str), without building an encoder per call: the same bytes,
+# so hashes stored before stay valid.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def content_hash(record: Record) -> str:
-    payload = {name: _column_value(record, name) for name in TRACKED}
+    payload = {name: getattr(record, name) for name in TRACKED}
+    payload["states"] = ";".join(record.states)
     payload["meta"] = record.meta
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_HASH_JSON.encode(payload).encode()).hexdigest()
 
 
 def _column_value(record: Record, name: str):
