@@ -219,3 +219,11 @@ def test_new_items_come_back_as_stored_items_that_can_still_be_changed(engine):
     finally:
         session.rollback()
         session.close()
+
+
+def test_a_new_item_row_names_every_column_apply_record_can_set():
+    # A column added to Item and set by apply_record but missing here would be lost on new items only.
+    from relay.store.item_batch import NEW_ITEM_COLUMNS
+
+    left_to_defaults = {"id", "relevant", "tagged_at"}
+    assert set(NEW_ITEM_COLUMNS) == {c.key for c in Item.__table__.columns} - left_to_defaults

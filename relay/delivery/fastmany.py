@@ -48,6 +48,11 @@ def _compile(statement, dialect, keys: tuple[str, ...]):
     cache_key = (statement, dialect.name, keys)  # the statement itself: an id could be reused
     if cache_key not in _compiled:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # A column the rows leave out would get its model default from SQLAlchemy, which this
+            # path never runs: it would store NULL. Every caller names its columns; say so loudly.
+            missing = ", ".join(c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
+            raise ValueError(f"fastmany.executemany needs every column with a Python default: {missing}")
         binds = [compiled.binds[name] for name in compiled.positiontup]
         _compiled[cache_key] = (str(compiled), [(name, bind.type.bind_processor(dialect), bind.value)
                                                 for name, bind in zip(compiled.positiontup, binds, strict=True)])

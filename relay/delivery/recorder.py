@@ -103,6 +103,7 @@ class Recorder:
             except asyncio.CancelledError:
                 for _, future in group + self.waiting:
                     future.cancel()
+                self.waiting = []  # a later settle must not commit starts for lanes that are gone
                 raise
             except Exception as exc:  # every lane in the group learns that its writes did not happen
                 for _, future in group:

@@ -47,7 +47,8 @@ class Outcome:
 def start_attempts(*, session: Session, message_ids: list[int], worker: str, now: datetime) -> dict[int, Started]:
     """Count and record one attempt (outcome 'started') for each message still claimed by `worker`.
 
-    Three statements for the whole chunk. The caller commits before the first byte is sent
+    Three statements for the whole chunk on SQLite; one on PostgreSQL (pgbulk), plus one per
+    message that still has an attempt left open by a crash. The caller commits before the first byte is sent
     (§5.4). It also renews the leases, so a long batch does not lose the messages behind.
     Messages whose claim is gone are missing from the result.
     """
