@@ -201,18 +201,14 @@ def _tag(session, items: list[Item], *, new: set[int]) -> None:
     """Tag the page's new and changed items; their existing tags are read in one query, not one per item."""
     if not items:
         return
-    from relay.tagging import relevance
-    from relay.tagging.apply import tag_item
-    from relay.tagging.sectors import get_ruleset
+    from relay.tagging.apply import tag_items
 
-    ruleset, profile = get_ruleset(), relevance.current_profile()  # once per page, not once per item
     tags: dict[int, list[Tag]] = {item.id: [] for item in items}  # an item inserted by this page has none yet
     changed = [item.id for item in items if item.id not in new]
     for start in range(0, len(changed), 2000):  # bounded IN lists on a large page (a UHRI export)
         for row in session.scalars(select(Tag).where(Tag.item_id.in_(changed[start:start + 2000]))):
             tags[row.item_id].append(row)
-    for item in items:
-        tag_item(session=session, item=item, ruleset=ruleset, profile=profile, tags=tags[item.id])
+    tag_items(session=session, items=items, tags=tags)  # rules and profile once per page, one flush
 
 
 def parse_only(kind: str, raw: bytes, config) -> ParseResult:

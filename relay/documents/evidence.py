@@ -23,6 +23,7 @@ from relay.models import Document, Item
 
 FIELD_CAP = 200_000  # characters per field: bounds the tagger's work on a 500-page report
 UNSTRUCTURED_CAP = 60_000
+LOOKUP_CHUNK = 2000  # item ids per IN list when a page is tagged at once
 
 
 class Passage(tuple):
@@ -49,6 +50,22 @@ def tagging_text(item: Item, *, session: Session | None = None) -> list[Passage]
         return []
     docs = {d.kind: d for d in session.scalars(
         select(Document).where(Document.item_id == item.id, Document.status == "ok"))}
+    return _passages(docs)
+
+
+def tagging_texts(items: list[Item], *, session: Session) -> dict[int, list[Passage]]:
+    """tagging_text for many items in one query per LOOKUP_CHUNK ids (a collector's page): item id →
+    its passages, [] for an item with no fetched document (most new items)."""
+    ids = [item.id for item in items if item.id is not None]
+    docs: dict[int, dict[str, Document]] = {item_id: {} for item_id in ids}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        for doc in session.scalars(select(Document).where(Document.item_id.in_(ids[start:start + LOOKUP_CHUNK]),
+                                                          Document.status == "ok")):
+            docs[doc.item_id][doc.kind] = doc
+    return {item_id: _passages(by_kind) if by_kind else [] for item_id, by_kind in docs.items()}
+
+
+def _passages(docs: dict[str, Document]) -> list[Passage]:
     out = []
     body = docs.get("body")
     if body is not None and body.text:

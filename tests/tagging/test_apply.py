@@ -56,3 +56,46 @@ def test_retag_removes_rule_tags_that_are_no_longer_produced(engine):
         assert report.items == 1 and report.changes[0].removed == ["child-welfare"]
         assert _tags(session, item.id) == {}
         assert item.relevant is False  # Sweden, in the Norwegian profile, and not a key case
+
+
+def test_a_page_tagged_at_once_gets_what_one_by_one_gives_with_one_document_query(engine):
+    from sqlalchemy import event
+
+    from relay.models import Document
+    from relay.tagging.apply import tag_items
+
+    texts = [CARE, "Pupils with disabilities lack accessible school buildings.", "Nothing municipal here.",
+             "The municipality refused to provide adapted housing."]
+
+    def page(session, prefix: str):
+        items = [make_item(session, key=f"{prefix}{n}", text=text, states="NOR") for n, text in enumerate(texts)]
+        # The third item's judgment text arrived: only its facts tell the tagger it is about care homes.
+        session.add(Document(item_id=items[2].id, kind="body", url="-", status="ok", text="THE FACTS\n\n"
+                             "1. The applicant lived in a municipal nursing home for the elderly.",
+                             structure={"via": "hudoc"}))
+        session.flush()
+        return items
+
+    with transaction(engine) as session:
+        one_by_one = page(session, "single-")
+        for item in one_by_one:
+            tag_item(session=session, item=item, ruleset=RULES, profile="no")
+        batch = page(session, "batch-")
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, *rest):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            changes = tag_items(session=session, items=batch, tags={}, ruleset=RULES, profile="no")
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        documents_read = [s for s in statements if "FROM document" in s]
+        assert len(documents_read) == 1  # not one per item
+        for single, batched, change in zip(one_by_one, batch, changes, strict=True):
+            want = {s: (t.score, t.evidence) for s, t in _tags(session, single.id).items()}
+            got = {s: (t.score, t.evidence) for s, t in _tags(session, batched.id).items()}
+            assert got == want and sorted(change.added) == sorted(want)
+            assert batched.relevant == single.relevant and batched.tagged_at is not None
+        assert "elderly-care" in _tags(session, batch[2].id)  # from the document, so passages were read
