@@ -28,7 +28,7 @@ _HASH_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 def content_hash(record: Record) -> str:
     payload = {name: getattr(record, name) for name in TRACKED}
-    payload["states"] = ";".join(record.states)
+    payload["states"] = _column_value(record, "states")
     payload["meta"] = record.meta
     return hashlib.sha256(_HASH_JSON.encode(payload).encode()).hexdigest()
 
