@@ -43,7 +43,7 @@ class SmtpSettings(BaseModel):
     timeout: float = Field(60.0, gt=0, description="seconds per SMTP command")
     concurrency: int = Field(4, ge=1, le=64, description="parallel SMTP connections")
     messages_per_connection: int = Field(100, ge=1, description="messages sent before reconnecting")
-    domain_rate_per_minute: int = Field(120, ge=1, description="messages per minute to one recipient domain")
+    domain_rate_per_minute: int = Field(120, ge=1, description="messages per minute to one recipient domain, all workers together")
     retry_deadline_hours: float = Field(72.0, gt=0, description="give up retrying 4xx after this many hours")
     dkim_selector: str = Field("", description="DKIM selector; signing is on when a key is given")
     dkim_key_file: str = Field("", description="path to the DKIM private key (PEM)")

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from relay.delivery.budget import domain_of, spend
 from relay.delivery.claim import Release, claim_due, release_many
 from relay.delivery.dkim import DkimError, Signer
 from relay.delivery.lanes import LanePool, lane_pool
 from relay.delivery.policy import Verdict
-from relay.delivery.ratelimit import DomainLimiter, domain_of, shared_limiter
 from relay.delivery.recorder import Recorder, Sent, Settle, in_transaction
 from relay.delivery.transitions import Outcome
 from relay.models import Message, utcnow
@@ -80,17 +80,30 @@ class OutboxItem:
     contact_id: int | None
 
 
-def _claim(*, session, worker: str, now: datetime, batch: int) -> list[OutboxItem]:
-    """Claim and read the batch in one transaction."""
+@dataclass
+class Claimed:
+    items: list[OutboxItem]  # ours to send now
+    pushed_back: int  # claimed, over their domain's budget, given back due later (no attempt counted)
+
+
+def _claim(*, session, worker: str, now: datetime, batch: int, rate_per_minute: int) -> Claimed:
+    """Claim and read the batch, and spend each recipient domain's budget (budget.py), in one
+    transaction: what is over budget goes back at once, due when its domain has a token again."""
     ids = claim_due(session=session, worker=worker, now=now, batch=batch)
     if not ids:
-        return []
+        return Claimed([], 0)
     rows = session.connection().execute(
         select(Message.id, Message.to_address, Message.envelope_from, Message.message_id_header, Message.mime,
                Message.created_at, Message.deadline_at, Message.contact_id)
         .where(Message.id.in_(ids)).order_by(Message.id)
     )
-    return [OutboxItem(*row) for row in rows]
+    items = [OutboxItem(*row) for row in rows]
+    waits = spend(session=session, domains=[domain_of(item.to_address) for item in items], now=now,
+                  rate_per_minute=rate_per_minute)
+    over = [Release(item.id, now + timedelta(seconds=wait), "domain rate limit")
+            for item, wait in zip(items, waits, strict=True) if wait]
+    release_many(session=session, worker=worker, releases=over)
+    return Claimed([item for item, wait in zip(items, waits, strict=True) if not wait], len(over))
 
 
 @dataclass
@@ -99,7 +112,6 @@ class _Batch:
     settings: object
     worker: str
     clock: object
-    limiter: DomainLimiter
     signer: Signer | None
     stop: object
     rng: random.Random | None
@@ -124,42 +136,31 @@ class _Batch:
             chunk = self.take(queue, lane)
             started = await self.settle(None, chunk)
             done = None
-            while chunk[0]:
+            while chunk:
                 following = self.take(queue, lane)
                 writing = asyncio.ensure_future(self.settle(done, following))
                 try:
-                    done = await self.send_chunk(chunk[0], started, lane)
+                    done = await self.send_chunk(chunk, started, lane)
                 finally:
                     started = await writing
                 chunk = following
-            await self.settle(done, ([], []))
+            await self.settle(done, [])
         finally:
             await pool.put(lane)
 
-    def take(self, queue: asyncio.Queue, lane) -> tuple[list[OutboxItem], list[Release]]:
-        """The next chunk for a lane: messages it may send now, and those over their domain's rate."""
+    def take(self, queue: asyncio.Queue, lane) -> list[OutboxItem]:
+        """The next chunk for a lane (the domain budgets were spent when the batch was claimed)."""
         if not lane.usable or self.stopping() or queue.empty():
-            return [], []
-        now = self.clock()
-        ready, pushed = [], []
-        for _ in range(min(CHUNK, queue.qsize())):
-            item = queue.get_nowait()
-            wait = self.limiter.take(domain_of(item.to_address), now)
-            if wait:
-                pushed.append(Release(item.id, now + timedelta(seconds=wait), "domain rate limit"))
-            else:
-                ready.append(item)
-        return ready, pushed
+            return []
+        return [queue.get_nowait() for _ in range(min(CHUNK, queue.qsize()))]
 
-    async def settle(self, done: Sent | None, chunk: tuple[list[OutboxItem], list[Release]]) -> dict:
-        ready, pushed = chunk
-        if done is None and not ready and not pushed:
+    async def settle(self, done: Sent | None, chunk: list[OutboxItem]) -> dict:
+        if done is None and not chunk:
             return {}
-        settled = await self.recorder.settle(Settle(done, [i.id for i in ready], pushed))
+        settled = await self.recorder.settle(Settle(done, [i.id for i in chunk]))
         for status in settled.statuses.values():
             self.report.count(status)
         self.report.released += settled.released
-        self.report.pushed_back += len(pushed)
         return settled.started
 
     async def send_chunk(self, chunk: list[OutboxItem], started: dict, lane) -> Sent:
@@ -209,7 +210,7 @@ class _Batch:
 
 
 async def send_due(*, engine, settings, worker: str, batch: int = 100, now: datetime | None = None,
-                   limiter: DomainLimiter | None = None, stop=None, rng: random.Random | None = None,
+                   stop=None, rng: random.Random | None = None,
                    lane_factory=None, lanes: LanePool | None = None) -> SendReport:
     """Claim up to `batch` due messages and hand each over once. `now` freezes the clock (tests).
 
@@ -218,26 +219,28 @@ async def send_due(*, engine, settings, worker: str, batch: int = 100, now: date
     own_pool = lanes is None
     pool = lanes or (LanePool(lane_factory) if lane_factory else lane_pool(settings))
     try:
-        return await _send_due(engine, settings, worker, batch, now, limiter, stop, rng, pool)
+        return await _send_due(engine, settings, worker, batch, now, stop, rng, pool)
     finally:
         if own_pool:
             await pool.close()
 
 
-async def _send_due(engine, settings, worker, batch, now, limiter, stop, rng, pool: LanePool) -> SendReport:
+async def _send_due(engine, settings, worker, batch, now, stop, rng, pool: LanePool) -> SendReport:
     clock = (lambda: now) if now is not None else utcnow
-    limiter = limiter or shared_limiter(settings.smtp.domain_rate_per_minute)
-    items = await in_transaction(engine, _claim, worker=worker, now=clock(), batch=batch)
+    claimed = await in_transaction(engine, _claim, worker=worker, now=clock(), batch=batch,
+                                   rate_per_minute=settings.smtp.domain_rate_per_minute)
+    items = claimed.items
     if not items:
-        return SendReport()
+        return SendReport(claimed=claimed.pushed_back, pushed_back=claimed.pushed_back)
     try:
         signer = Signer.from_settings(settings.smtp)
     except DkimError as exc:
         signer, config_error = None, str(exc)
     else:
         config_error = ""
-    state = _Batch(engine, settings, worker, clock, limiter, signer, stop, rng)
-    state.report.claimed = len(items)
+    state = _Batch(engine, settings, worker, clock, signer, stop, rng)
+    state.report.claimed = len(items) + claimed.pushed_back
+    state.report.pushed_back = claimed.pushed_back
     if config_error:
         state.signer = _Broken(config_error)
     lane_count = min(settings.smtp.concurrency, len(items)) if settings.smtp.host else 1

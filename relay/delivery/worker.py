@@ -18,7 +18,6 @@ from relay.db import transaction
 from relay.delivery.batch import SendReport, send_due
 from relay.delivery.claim import sweep_expired_leases
 from relay.delivery.lanes import lane_pool
-from relay.delivery.ratelimit import DomainLimiter
 from relay.models import utcnow
 
 __all__ = ["SendReport", "send_due", "send_all", "handle_one", "run_worker", "worker_name"]
@@ -36,22 +35,21 @@ def worker_name(prefix: str = "worker") -> str:
 
 
 async def handle_one(*, engine, settings, worker: str, batch: int = BATCH, now: datetime | None = None,
-                     limiter: DomainLimiter | None = None, stop=None) -> bool:
+                     stop=None) -> bool:
     """One batch. True: something was claimed, go again at once; False: idle, sleep."""
-    report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
-                            limiter=limiter, stop=stop)
+    report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now, stop=stop)
     return report.claimed > 0 and not report.auth_failed
 
 
 async def drain(*, engine, settings, worker: str, batch: int = BATCH, now: datetime | None = None,
-                limiter: DomainLimiter | None = None, stop=None) -> SendReport:
+                stop=None) -> SendReport:
     """Batches until nothing is due now. Retries and pushed-back messages are due later, so it ends."""
     total = SendReport()
     lanes = lane_pool(settings)
     try:
         while not (stop is not None and stop.is_set()):
             report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, now=now,
-                                    limiter=limiter, stop=stop, lanes=lanes)
+                                    stop=stop, lanes=lanes)
             total.merge(report)
             if report.claimed == 0 or report.auth_failed:
                 break
@@ -60,10 +58,9 @@ async def drain(*, engine, settings, worker: str, batch: int = BATCH, now: datet
     return total
 
 
-def send_all(*, engine, settings, worker: str = "cli", batch: int = BATCH, now: datetime | None = None,
-             limiter: DomainLimiter | None = None) -> SendReport:
+def send_all(*, engine, settings, worker: str = "cli", batch: int = BATCH, now: datetime | None = None) -> SendReport:
     """Synchronous drain for the scheduler and the CLI; safe to call from inside a running event loop."""
-    coroutine = drain(engine=engine, settings=settings, worker=worker, batch=batch, now=now, limiter=limiter)
+    coroutine = drain(engine=engine, settings=settings, worker=worker, batch=batch, now=now)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -76,19 +73,18 @@ async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event,
                      batch: int = BATCH, idle_seconds: float = 5.0) -> SendReport:
     """Send until `stop` is set. The batch in hand finishes its current messages and gives back the rest."""
     worker = worker or worker_name()
-    limiter = DomainLimiter(settings.smtp.domain_rate_per_minute)
     total = SendReport()
     lanes = lane_pool(settings)
     log.info("worker started", extra={"worker": worker})
     try:
-        await _loop(engine, settings, stop, worker, batch, idle_seconds, limiter, lanes, total)
+        await _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total)
     finally:
         await lanes.close()
     log.info("worker stopped", extra={"worker": worker, "sent": total.sent})
     return total
 
 
-async def _loop(engine, settings, stop, worker, batch, idle_seconds, limiter, lanes, total: SendReport) -> None:
+async def _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total: SendReport) -> None:
     last_sweep: datetime | None = None
     while not stop.is_set():
         now = utcnow()
@@ -97,7 +93,7 @@ async def _loop(engine, settings, stop, worker, batch, idle_seconds, limiter, la
             if swept:
                 log.warning("leases expired", extra={"worker": worker, "count": swept})
             last_sweep = now
-        report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch, limiter=limiter,
+        report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch,
                                 stop=stop, lanes=lanes)
         total.merge(report)
         if report.claimed == 0 or report.auth_failed:

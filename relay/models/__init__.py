@@ -10,6 +10,7 @@ from relay.models.delivery import (
     Attempt,
     Digest,
     DigestRun,
+    DomainBudget,
     Message,
 )
 from relay.models.documents import Document
@@ -30,7 +31,7 @@ from relay.models.reports import (
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
     "ItemChange", "Tag", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
-    "DigestRun", "Digest", "Assignment", "Message", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
+    "DigestRun", "Digest", "DomainBudget", "Assignment", "Message", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
     "ReceiptEvent", "ReceiptEventMonth", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User",
     "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
     "ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState",

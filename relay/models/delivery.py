@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relay.models.base import Base, UtcDateTime, utcnow
@@ -103,6 +103,16 @@ class Attempt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str] = mapped_column(String(20), default="started")  # started | sent | retry | failed
     reply: Mapped[str | None] = mapped_column(Text)
+
+
+class DomainBudget(Base):
+    """The token bucket of one recipient domain, shared by every worker (relay/delivery/budget.py)."""
+
+    __tablename__ = "domain_budget"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 Index("ix_message_due", Message.status, Message.next_attempt_at)

@@ -23,10 +23,12 @@ from tests.delivery.helpers import queue, with_smtp
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _worker(database_url: str, port: int, name: str, data_dir: Path, batch: int = 20) -> subprocess.Popen:
+def _worker(database_url: str, port: int, name: str, data_dir: Path, batch: int = 20,
+            domain_rate_per_minute: int = 10_000) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.delivery.worker_proc", database_url, str(port), name, str(data_dir), str(batch)],
+        [sys.executable, "-m", "tests.delivery.worker_proc", database_url, str(port), name, str(data_dir), str(batch),
+         str(domain_rate_per_minute)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

@@ -9,7 +9,6 @@ from sqlalchemy import event, func, select
 
 from relay.db import transaction
 from relay.delivery.batch import CHUNK
-from relay.delivery.ratelimit import DomainLimiter
 from relay.delivery.worker import send_all, send_due
 from relay.models import FINAL_STATUSES, Attempt, Message, ReceiptEvent, utcnow
 from tests.delivery.faults import Fault, FaultServer
@@ -163,8 +162,8 @@ def test_it_ends_unreachable_messages_as_temporary_failures_at_the_deadline(engi
 async def test_it_pushes_back_messages_over_the_domain_rate_without_counting_an_attempt(engine, settings):
     with FaultServer() as server:
         queue(engine, ["a@bergen.test", "b@bergen.test", "c@bergen.test", "d@voss.test"], now=T0)
-        cfg = with_smtp(settings, host="127.0.0.1", port=server.port, concurrency=1)
-        report = await send_due(engine=engine, settings=cfg, worker="t", now=T0, limiter=DomainLimiter(2))
+        cfg = with_smtp(settings, host="127.0.0.1", port=server.port, concurrency=1, domain_rate_per_minute=2)
+        report = await send_due(engine=engine, settings=cfg, worker="t", now=T0)
     messages = _messages(engine)
     assert report.sent == 3 and report.pushed_back == 1
     assert messages["c@bergen.test"].status == "queued" and messages["c@bergen.test"].attempts == 0
