@@ -11,13 +11,19 @@ crash can duplicate is unchanged; a lane only waits for the group's commit inste
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from relay.db import transaction
 from relay.delivery.claim import Release, release_many
+from relay.delivery.transient import transient_reason
 from relay.delivery.transitions import Outcome, Started, record_outcomes, start_attempts, withdraw_attempts
 
+log = logging.getLogger("relay.delivery")
+ATTEMPTS = 3  # runs of one group's transaction, when other transactions keep getting in its way
+BACKOFF = 0.05  # seconds before the second run, doubled before the third; jittered so rivals part
 _sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-sqlite")
 
 
@@ -49,7 +55,6 @@ class Settle:
 
     done: Sent | None
     ids: list[int]
-    pushed: list[Release] = field(default_factory=list)
 
 
 @dataclass
@@ -66,7 +71,7 @@ def settle_all(*, session, worker: str, now, requests: list[Settle], rng, settin
                                outcomes=[o for r in requests if r.done for o in r.done.outcomes])
     withdraw_attempts(session=session, worker=worker,
                       message_ids=[u.message_id for r in requests if r.done for u in r.done.untried])
-    released = [release_many(session=session, worker=worker, releases=(r.done.untried if r.done else []) + r.pushed)
+    released = [release_many(session=session, worker=worker, releases=r.done.untried if r.done else [])
                 for r in requests]
     started = start_attempts(session=session, message_ids=[i for r in requests for i in r.ids], worker=worker,
                              now=now)
@@ -97,9 +102,7 @@ class Recorder:
         while self.waiting:
             group, self.waiting = self.waiting, []
             try:
-                answers = await in_transaction(
-                    self.engine, settle_all, worker=self.worker, now=self.clock(), rng=self.rng,
-                    settings=self.settings, requests=[request for request, _ in group])
+                answers = await self._settle_group([request for request, _ in group])
             except asyncio.CancelledError:
                 for _, future in group + self.waiting:
                     future.cancel()
@@ -113,3 +116,41 @@ class Recorder:
             for (_, future), answer in zip(group, answers, strict=True):
                 if not future.done():
                     future.set_result(answer)
+
+    async def _settle_group(self, requests: list[Settle]) -> list[Settled]:
+        """settle_all in one transaction, run again (up to ATTEMPTS) when the database rolled it
+        back because another transaction was in its way (a deadlock between two workers, a busy
+        SQLite: transient.py), rather than failing every lane of the group.
+
+        Running it again is safe. An error before the COMMIT leaves nothing written: transaction()
+        rolls back, and a transaction whose connection dropped is never committed. settle_all has
+        no effect outside its transaction (transitions.py, claim.py: no files, no network, nothing
+        kept in the process but compiled SQL; the rng only draws next-attempt times) and only reads
+        its requests, so a second run is the first one a little later, in a new session, checking
+        each claim afresh like any run. Only the COMMIT's own failure can leave the outcome
+        unknown, so an error after settle_all returned is never retried, whatever it says.
+        """
+        attempt = 1
+        while True:
+            committing: list[bool] = []
+            try:
+                return await in_transaction(
+                    self.engine, _settle_all_then_commit, committing=committing, worker=self.worker,
+                    now=self.clock(), rng=self.rng, settings=self.settings, requests=requests)
+            except Exception as exc:
+                reason = transient_reason(exc)
+                if committing or reason is None or attempt == ATTEMPTS:
+                    raise
+                delay = BACKOFF * 2 ** (attempt - 1) * (self.rng or random).uniform(0.5, 1.0)
+                log.warning("group commit retried", extra={"worker": self.worker, "attempt": attempt,
+                                                           "reason": reason, "lanes": len(requests),
+                                                           "delay": round(delay, 3)})
+                await asyncio.sleep(delay)
+            attempt += 1
+
+
+def _settle_all_then_commit(*, committing: list[bool], **kwargs) -> list[Settled]:
+    """settle_all, noting that it returned: an error after that is the COMMIT's."""
+    answers = settle_all(**kwargs)
+    committing.append(True)
+    return answers
