@@ -55,15 +55,16 @@ def migrated_engine(database_url):
 
 def _empty_all_tables(engine) -> None:
     tables = list(reversed(Base.metadata.sorted_tables))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE"))
+        return
+    # Children before parents, with foreign keys enforced: a PRAGMA inside a transaction is
+    # ignored, so switching them off here once left them off on a pooled connection for the
+    # tests that followed.
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
-                conn.execute(table.delete())
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+        for table in tables:
+            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from relay import migrate
-from relay.models import Base
+from relay.models import Base, utcnow
 
 VERSIONS = Path(migrate.MIGRATIONS) / "versions"
 
@@ -45,3 +46,17 @@ def test_it_upgrades_from_nothing_and_downgrades_the_last_migration(tmp_path):
     assert migrate.current_revision(engine) != head
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == head
+
+
+def test_emptying_the_tables_between_tests_leaves_foreign_keys_enforced(engine):
+    """Every test runs with the schema's rules: a teardown that switched SQLite's foreign keys off
+    inside a transaction (where switching them back on is ignored) once hid violations."""
+    from sqlalchemy.exc import IntegrityError
+
+    from relay.models import Attempt
+    from tests.conftest import _empty_all_tables
+
+    _empty_all_tables(engine)
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # no message 424242
+        conn.execute(Attempt.__table__.insert().values(message_id=424242, number=1, outcome="started",
+                                                       started_at=utcnow()))
