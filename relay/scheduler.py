@@ -112,10 +112,10 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True,
         with transaction(engine) as session:
             sweep_expired_leases(session=session, now=utcnow())
 
-    name = f"{socket.gethostname()}:{os.getpid()}:scheduler"
+    process = f"{socket.gethostname()}:{os.getpid()}:scheduler"
 
     def heartbeat():
-        beat(engine=engine, name=name, role="scheduler", is_leader=leadership.is_leader())
+        beat(engine=engine, name=process, role="scheduler", is_leader=leadership.is_leader())
 
     scheduler.add_job(heartbeat, "interval", seconds=30, id="heartbeat", max_instances=1, coalesce=True,
                       next_run_time=utcnow())
@@ -137,7 +137,7 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True,
     jobs.update(ops_jobs(settings, engine))  # incident checks every minute, retention four times a day
     if send:
         jobs["send"] = (lambda: send_all(engine=engine, settings=settings, worker=f"run:{os.getpid()}"), 15)
-    for name, (job, seconds) in jobs.items():
-        scheduler.add_job(_guarded(leadership, name, job), "interval", seconds=seconds, id=name,
+    for job_name, (job, seconds) in jobs.items():
+        scheduler.add_job(_guarded(leadership, job_name, job), "interval", seconds=seconds, id=job_name,
                           max_instances=1, coalesce=True)
     return scheduler, leadership

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ def test_every_job_is_scheduled_and_runs_on_a_fresh_database(register, settings,
         with transaction(engine) as session:
             beats = session.scalars(select(Heartbeat)).all()
             assert [b.role for b in beats] == ["scheduler"] and beats[0].is_leader
+            assert beats[0].name.endswith(f":{os.getpid()}:scheduler")  # the process, not the last job's name
     finally:
         leadership.release()
 
