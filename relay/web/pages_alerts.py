@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from relay import nynorsk
+from relay import audit, nynorsk
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.db import transaction
 from relay.models import Alert, Item, Organisation, User
@@ -73,6 +73,11 @@ async def queue_approve(request: Request, item_id: Id):
             raise HTTPException(status_code=400, detail="office")
         draft, errors = _draft(values)
         errors = {**validate(draft, set(sector_names("nb"))), **errors}
+        if session.scalars(select(Alert.id).where(Alert.item_id == item.id, Alert.office_id == office.id)).first():
+            # Approved meanwhile (another tab, a colleague): approving again would keep the first
+            # alert and silently drop what was typed here, so say so and show it.
+            return item_page(request, session, item, office, values=values, errors={"form": "approved_before"},
+                             status_code=409)
         if not errors:
             try:
                 alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
@@ -162,7 +167,12 @@ async def queue_tag(request: Request, item_id: Id):
         office = office_for(request, session, form.get("office"))
         if sector not in sector_names("nb"):
             raise HTTPException(status_code=400, detail="sector")
+        before = next(({"origin": t.origin, "removed": t.removed} for t in item.tags if t.sector == sector), None)
         set_human_tag(session=session, item_id=item.id, sector=sector, present=present, user_id=request.state.user.id)
+        # Tags are the item's, shared by every office's queue: who changed one is on record.
+        audit.record(session=session, actor=_actor(session, request), action="tag.add" if present else "tag.remove",
+                     entity="item", entity_id=item.id, before=before, after={"sector": sector, "present": present},
+                     office_id=office.id if office is not None else None)
         suffix = f"?office={office.id}" if office is not None else ""
     return RedirectResponse(f"/queue/{item_id}{suffix}", status_code=303)
 

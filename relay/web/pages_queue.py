@@ -17,7 +17,7 @@ from relay.curation import region_municipalities
 from relay.db import transaction
 from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
-from relay.models import Item, Organisation, Review, Source, Tag, User
+from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -111,10 +111,11 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
     review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()
+    alert = session.scalars(select(Alert).where(Alert.item_id == item.id, Alert.office_id == office.id)).first()
     language = request_language(request)
     texts = DocumentTexts(item, session)
     return render(request, "queue_item.html", {
-        "item": item, "office": office, "review": review, "values": values, "errors": errors or {},
+        "item": item, "office": office, "review": review, "alert": alert, "values": values, "errors": errors or {},
         "notice": notice, "sectors": sector_names(language),
         "tags": [{"tag": t, "by": setters.get(t.set_by_user_id, "rule"), "evidence": evidence_rows(item, t, texts)}
                  for t in item.tags],

@@ -4,14 +4,16 @@ and the menu that user may follow."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse
+from starlette.routing import Match
 
 from relay.i18n import LANGUAGES, translator
 from relay.settings import home
@@ -93,10 +95,29 @@ def menu_for(request: Request, user) -> list[dict[str, str]]:
 
 
 def language_links(request: Request) -> list[dict[str, str]]:
-    """The same page in each web language: the current query is kept, only ?lang= changes."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return [{"code": code, "href": f"{request.url.path}?{urlencode([*params, ('lang', code)])}"}
-            for code in WEB_LANGUAGES]
+    """The same page in each web language: the current query is kept, only ?lang= changes.
+
+    A page that answers a form (its errors shown) may have no address of its own to load again: a
+    GET of /queue/6/approve is "method not allowed". Its links lead to the page the form came from."""
+    path, query = request.url.path, request.query_params
+    if request.method != "GET" and not _loads_with_get(request, path):
+        path, query = _form_page(request)
+    params = [(k, v) for k, v in query.multi_items() if k != "lang"]
+    return [{"code": code, "href": f"{path}?{urlencode([*params, ('lang', code)])}"} for code in WEB_LANGUAGES]
+
+
+def _loads_with_get(request: Request, path: str) -> bool:
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+
+def _form_page(request: Request) -> tuple[str, QueryParams]:
+    """The same-site page named by Referer, or the front page."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc in ("", request.url.netloc) and referer.path.startswith("/") \
+            and not referer.path.startswith("//") and _loads_with_get(request, referer.path):
+        return referer.path, QueryParams(referer.query)
+    return "/", QueryParams("")
 
 
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200) -> HTMLResponse:

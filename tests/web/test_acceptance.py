@@ -97,6 +97,6 @@ def test_the_queue_names_an_items_kind_in_words(client_for, engine, world):
     with transaction(engine) as session:
         news_id = factories.make_item(session, title="Ny veileder om samvær", kind="news", body=None).id
     client = client_for("governor_a")
-    assert "ECHR dom" in client.get(f"/queue/{world.item}").text
+    assert "Den europeiske menneskerettsdomstolen (EMD) dom" in client.get(f"/queue/{world.item}").text
     page = client.get(f"/queue/{news_id}").text
     assert "nyhet" in page and ">news<" not in page and " news</dd>" not in page

@@ -206,3 +206,50 @@ def test_editing_an_alert_is_audited_and_marks_nynorsk_manual(client_for, world,
     bad = gov.post(f"/alerts/{world.alert_a}/edit", data={"csrf_token": csrf_of(gov), **values, "title_nb": "",
                                                           "summary_nb": "kept"})
     assert bad.status_code == 400 and ">kept</textarea>" in bad.text and 'aria-invalid="true"' in bad.text
+
+
+def test_the_language_links_of_a_rejected_form_lead_to_a_page_that_loads(client_for, world):
+    """/queue/N/approve answers only POST: its language links once gave "method not allowed"."""
+    gov = client_for("governor_a")
+    form = _approve_form(csrf_of(gov), title_nb=" ")
+    page = gov.post(f"/queue/{world.item}/approve", data=form, 
+                    headers={"Referer": f"https://relay.test/queue/{world.item}"})
+    assert page.status_code == 400
+    links = re.findall(r'href="([^"]*lang=nn[^"]*)"', page.text)
+    assert links == [f"/queue/{world.item}?lang=nn"]
+    assert gov.get(links[0].replace("&amp;", "&")).status_code == 200
+    elsewhere = gov.post(f"/queue/{world.item}/approve", data=form, headers={"Referer": "https://evil.example/queue/1"})
+    assert re.findall(r'href="([^"]*lang=nn[^"]*)"', elsewhere.text) == ["/?lang=nn"]
+    # A form whose address also loads with GET keeps its own.
+    again = gov.post("/contacts", data={"csrf_token": csrf_of(gov), "municipality": "4601", "email": "x"})
+    assert again.status_code == 400 and re.findall(r'href="([^"]*lang=nn[^"]*)"', again.text) == ["/contacts?lang=nn"]
+
+
+def test_an_approved_item_shows_its_alert_instead_of_a_second_approval_form(client_for, world, engine):
+    gov = client_for("governor_a")
+    done = gov.post(f"/queue/{world.item}/approve", data=_approve_form(csrf_of(gov)), follow_redirects=False)
+    alert_url = done.headers["location"]
+    page = gov.get(f"/queue/{world.item}")
+    assert f'href="{alert_url}"' in page.text and "Samvær etter omsorgsovertakelse" in page.text
+    assert f'action="/queue/{world.item}/approve"' not in page.text and f'action="/queue/{world.item}/reject"' not in page.text
+    # A form sent from a page loaded before the approval keeps what was typed and says why nothing was saved.
+    late = gov.post(f"/queue/{world.item}/approve", data=_approve_form(csrf_of(gov), meaning_nb="Mi nye vurdering"))
+    assert late.status_code == 409
+    assert "før du sendte skjemaet" in late.text and ">Mi nye vurdering</textarea>" in late.text
+    assert f'href="{alert_url}"' in late.text
+    with transaction(engine) as s:
+        alert = s.scalars(select(Alert).where(Alert.item_id == world.item)).one()
+        assert alert.meaning_nb == "Barneverntjenesten må vurdere samvær."
+
+
+def test_a_sector_removed_by_hand_is_on_record_with_who_and_which_office(client_for, world, engine):
+    """Tags are shared by every office's queue, so taking one away must leave a trace."""
+    gov = client_for("governor_a")
+    answer = gov.post(f"/queue/{world.item}/tags", data={"csrf_token": csrf_of(gov), "office": world.office_a,
+                                                         "sector": "child-welfare", "present": "0"},
+                      follow_redirects=False)
+    assert answer.status_code == 303
+    with transaction(engine) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "tag.remove")).one()
+        assert (entry.entity, entry.entity_id, entry.office_id) == ("item", str(world.item), world.office_a)
+        assert entry.after == {"sector": "child-welfare", "present": False} and entry.actor.startswith("gov")
