@@ -253,3 +253,11 @@ def test_a_sector_removed_by_hand_is_on_record_with_who_and_which_office(client_
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "tag.remove")).one()
         assert (entry.entity, entry.entity_id, entry.office_id) == ("item", str(world.item), world.office_a)
         assert entry.after == {"sector": "child-welfare", "present": False} and entry.actor.startswith("gov")
+
+
+def test_after_an_error_the_municipality_hint_counts_what_is_ticked(client_for, world):
+    gov = client_for("governor_a")
+    form = _approve_form(csrf_of(gov), title_nb=" ", municipalities=[str(world.munis_a[0])], municipalities_listed="1")
+    page = gov.post(f"/queue/{world.item}/approve", data=form)
+    assert page.status_code == 400
+    assert f"1 av {len(world.munis_a)} kommuner i embetet er valgt." in page.text and "Alle " not in page.text
