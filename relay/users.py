@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay import audit
-from relay.models import ROLES, Organisation, User
+from relay.models import ROLES, Contact, Organisation, User
 
 
 class UserError(Exception):
@@ -28,6 +28,11 @@ def save_user(*, session: Session, email: str, role: str, office_org_number: str
             Organisation.kind.in_(["office", "lansstyrelse"]), Organisation.org_number == office_org_number)).first()
         if office is None:
             raise UserError(f"no office with organisation number {office_org_number}")
+    if role == "contact" and contact_id is None:
+        # The account opens that contact's own preferences page, so it must know which contact it is.
+        contact_id = session.scalars(select(Contact.id).where(Contact.email == email).order_by(Contact.id)).first()
+        if contact_id is None:
+            raise UserError(f"no municipal contact has the address {email}: add the contact first (/contacts)")
     user = session.scalars(select(User).where(User.email == email)).first()
     before = None if user is None else {"role": user.role, "office_id": user.office_id}
     if user is None:
