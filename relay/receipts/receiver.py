@@ -125,7 +125,8 @@ def poll_imap(*, engine: Engine, settings: Settings, limit: int = 500, port: int
 
 def _process_one(imap: imaplib.IMAP4, uid: bytes, *, engine: Engine, settings: Settings) -> str | None:
     """The flags to set on one mailbox message once handled, or None to leave it for the next poll."""
-    _, fetched = imap.uid("fetch", uid, "(BODY.PEEK[])")
+    # A partial fetch: an oversized message costs one byte more than the limit, never its whole size.
+    _, fetched = imap.uid("fetch", uid, f"(BODY.PEEK[]<0.{MAX_REPORT_BYTES + 1}>)")
     raw = next((part[1] for part in fetched if isinstance(part, tuple)), b"")
     if not raw or len(raw) > MAX_REPORT_BYTES:
         log.warning("bounce mailbox message skipped", extra={"uid": uid.decode(), "bytes": len(raw)})

@@ -115,3 +115,25 @@ def test_the_server_certificate_is_verified_by_default(engine, settings, dovecot
 
 def test_without_an_imap_host_nothing_is_polled(engine, settings):
     assert poll_imap(engine=engine, settings=settings) == 0
+
+
+def test_an_oversized_message_is_skipped_after_reading_no_more_than_the_limit(engine, settings, dovecot, monkeypatch):
+    import imaplib
+
+    from relay.receipts import receiver
+
+    monkeypatch.setattr(receiver, "MAX_REPORT_BYTES", 2_000)
+    downloaded = []
+    real_uid = imaplib.IMAP4.uid
+
+    def counting_uid(self, command, *args):
+        answer = real_uid(self, command, *args)
+        if command == "fetch":
+            downloaded.extend(len(part[1]) for part in answer[1] if isinstance(part, tuple))
+        return answer
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", counting_uid)
+    dovecot.append(OUT_OF_OFFICE.replace(b"\r\n\r\n", b"\r\n\r\n" + b"x" * 50_000 + b"\r\n", 1))
+    assert poll_imap(engine=engine, settings=_imap_settings(settings, dovecot), ssl_context=dovecot.ssl_context()) == 1
+    assert downloaded == [2_001]  # the limit and one byte to know it was passed, not 50 kB
+    assert _counts(engine) == ({}, 0)  # nothing recorded from it
