@@ -19,6 +19,7 @@ from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
+from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
 from relay.web.templating import render, request_language
@@ -203,7 +204,8 @@ def evidence_rows(item: Item, tag: Tag, texts: DocumentTexts | None = None) -> l
         words = entry.get("words") or [m.get("text") for m in entry.get("matches", []) if isinstance(m, dict)] \
             or [text[s:e] for s, e in spans if e <= len(text)]
         rows.append({"rule": entry.get("rule") or entry.get("rule_id") or "", "field": field or "",
-                     "value": entry.get("value", ""), "words": [w for w in words if w],
+                     "value": describe_keywords(entry["value"]) if field == "kpthesaurus" and entry.get("value")
+                     else entry.get("value", ""), "words": [w for w in words if w],
                      "marked": highlight(text, spans), "weight": entry.get("weight", entry.get("score")),
                      "kind": entry.get("kind", ""), "at": str(entry.get("at") or "")})
     return rows
