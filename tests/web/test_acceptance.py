@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -100,3 +101,10 @@ def test_the_queue_names_an_items_kind_in_words(client_for, engine, world):
     assert "Den europeiske menneskerettsdomstolen (EMD) dom" in client.get(f"/queue/{world.item}").text
     page = client.get(f"/queue/{news_id}").text
     assert "nyhet" in page and ">news<" not in page and " news</dd>" not in page
+
+
+def test_the_alert_page_title_is_in_the_readers_written_standard(client_for, world):
+    client = client_for("governor_a")
+    nynorsk = client.get(f"/alerts/{world.alert_a}?lang=nn").text
+    title = re.search(r"<title>([^<]*)</title>", nynorsk).group(1)
+    assert "(nn)" in title
