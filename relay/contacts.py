@@ -8,15 +8,19 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay import audit
-from relay.models import FREQUENCIES, Contact, Organisation, ReceiptEvent, Subscription, utcnow
+from relay.models import FREQUENCIES, Contact, Message, Organisation, ReceiptEvent, Subscription, utcnow
 from relay.store.upsert import insert_ignore
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+# Anyone may post the sign-up form with any address of a municipality's domain: at most one mail
+# (opt-in or "already subscribed") per address in this interval, however often it is posted.
+SIGNUP_MAIL_INTERVAL = timedelta(hours=1)
 
 
 class ContactError(Exception):
@@ -62,11 +66,17 @@ def _validate_choices(sectors: list[str], frequency: str, known_sectors: set[str
 def save_contact(*, session: Session, municipality: Organisation, email: str, name: str, sectors: list[str],
                  frequency: str, known_sectors: set[str], status: str, language: str | None = None,
                  actor="system") -> Contact:
-    """Create the contact or, when it exists, add the sectors; never a second row for one address."""
+    """Create the contact or, when it exists, add the sectors; never a second row for one address.
+
+    status="pending" is the anonymous sign-up: it never touches a contact in use (active, bouncing,
+    a fallback), which is returned unchanged; only its own opt-in may change what it receives.
+    """
     email = normalise_email(email)
     _validate_choices(sectors, frequency, known_sectors)
     contact = session.scalars(select(Contact).where(Contact.email == email,
                                                     Contact.municipality_id == municipality.id)).first()
+    if status == "pending" and contact is not None and contact.status not in ("pending", "unsubscribed"):
+        return contact
     now = utcnow()
     if contact is None:
         contact = Contact(email=email, name=name.strip(), municipality_id=municipality.id, status=status,
@@ -87,12 +97,27 @@ def _set_subscription(session, contact: Contact, sector: str, frequency: str, no
     sub = session.scalars(select(Subscription).where(Subscription.contact_id == contact.id,
                                                      Subscription.sector == sector)).first()
     if sub is None:
-        session.add(Subscription(contact_id=contact.id, sector=sector, frequency=frequency, created_at=now))
+        # Through the relationship, so a contact already loaded in this session sees the new row
+        # (the preferences page is rendered from contact.subscriptions right after the save).
+        contact.subscriptions.append(Subscription(sector=sector, frequency=frequency, created_at=now))
     else:
         if not sub.active:
             sub.active, sub.created_at, sub.ended_at = True, now, None
         sub.frequency = frequency
     session.flush()
+
+
+def signup_mail_key(session: Session, email: str) -> str | None:
+    """The purpose key for the next sign-up mail to this address, or None while the last one is younger
+    than SIGNUP_MAIL_INTERVAL. The state is the message table itself (shared by every process), and the
+    key names the mail it follows, so two requests racing past the check still queue one row."""
+    last = session.execute(
+        select(Message.id, Message.created_at).join(Contact, Message.contact_id == Contact.id)
+        .where(Contact.email == email, Message.kind == "optin").order_by(Message.id.desc()).limit(1)).first()
+    if last is not None and last.created_at > utcnow() - SIGNUP_MAIL_INTERVAL:
+        return None
+    address = hashlib.sha256(email.encode()).hexdigest()[:16]
+    return f"optin:{address}:{last.id if last else 0}"
 
 
 def confirm_contact(*, session: Session, contact_id: int) -> Contact:

@@ -58,10 +58,12 @@ class AlertContext(DigestContext):
 
 @dataclass(frozen=True)
 class OptinContext:
-    recipient_name: str
+    """No recipient name: anyone may post the sign-up form, so nothing the visitor typed is mailed."""
+
     municipality_name: str
-    confirm_url: str
+    confirm_url: str  # a pending address: the opt-in link
     office_name: str = ""
+    preferences_url: str = ""  # an address already in use instead: its own preferences page
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,21 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from relay import links
-from relay.contacts import ContactError, confirm_contact, save_contact, unsubscribe, update_preferences
+from relay.contacts import (
+    ContactError,
+    confirm_contact,
+    save_contact,
+    signup_mail_key,
+    unsubscribe,
+    update_preferences,
+)
 from relay.db import transaction
+from relay.delivery.outbox import enqueue
 from relay.digests.render import language_for
 from relay.i18n import LANGUAGES, translator
+from relay.mail.compose import build_message
 from relay.models import FREQUENCIES, Contact, Organisation
-from relay.outgoing import queue_optin_message
+from relay.register_queries import written_standard
 from relay.sectors import sector_names
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
@@ -46,7 +55,9 @@ def _prefs_context(request, contact: Contact, errors=None, saved=False, typed=No
     speech = _speak_as_mail(request, contact)
     names = sector_names(speech["lang"])
     current = {s.sector: s.frequency for s in contact.subscriptions if s.active}
-    language = contact.language or "nb"
+    # The standard the mails use now, so an unchanged save keeps it (contact.language may be unset).
+    language = contact.language if contact.language == "en" else written_standard(contact.municipality,
+                                                                                   contact.language)
     if typed is not None:
         current = {s: f for s, f in typed["choices"].items() if f}
         language = typed["language"] or language
@@ -135,9 +146,37 @@ def _signup_context(request, session, values=None, errors=None):
         Organisation.kind.in_(["municipality", "kommun"]), Organisation.mail_domains.is_not(None),
         Organisation.profile == request.app.state.settings.profile,
         Organisation.mail_domains != "").order_by(Organisation.name)).all()
+    # Whom to ask when the municipality is not listed (governors open sign-up on /contacts).
+    ask = request.app.state.settings.mail.reply_to or ""
     return {"municipalities": municipalities, "sectors": sector_names(request_language(request)),
             "frequencies": FREQUENCIES, "values": values or {"sectors": [], "frequency": "weekly"},
-            "errors": errors or {}}
+            "errors": errors or {}, "ask_address": ask}
+
+
+def _mail_language(municipality: Organisation, page_language: str) -> str:
+    """The sign-up mails speak the language of the page the visitor used, as language_for() would for a
+    contact who chose it: English when asked, and between bokmål and nynorsk the municipality's own
+    decision binds (språklova § 15), so only a neutral municipality gets the page's standard."""
+    if municipality.profile == "se":
+        return "sv"
+    if page_language == "en":
+        return "en"
+    return written_standard(municipality, page_language)
+
+
+def _queue_signup_mail(session, settings, contact: Contact, *, key: str, language: str) -> None:
+    """A pending contact gets the opt-in link; a contact already in use (which the form left unchanged)
+    gets its own preferences link instead. Only Relay's fixed texts and the municipality's name: the
+    visitor's free text (the name field) never reaches a mail sent from Relay's domain."""
+    pending = contact.status == "pending"
+    context = {"municipality_name": contact.municipality.name,
+               "confirm_url": links.confirm_url(settings, contact_id=contact.id) if pending else "",
+               "preferences_url": "" if pending else links.preferences_url(settings, contact_id=contact.id)}
+    composed = build_message("optin", to=contact.email, language=language, settings=settings, message_key=key,
+                             context=context)
+    enqueue(session=session, purpose_key=key, kind="optin", to_address=contact.email, contact_id=contact.id,
+            envelope_from=composed.envelope_from, message=composed.message, subject=composed.subject,
+            message_id_header=composed.message_id, deadline_hours=24)
 
 
 @router.get("/signup", response_class=HTMLResponse, name="signup_form", include_in_schema=False)
@@ -155,6 +194,7 @@ async def signup(request: Request):
               "municipality": str(form.get("municipality", "")), "sectors": form.getlist("sectors"),
               "frequency": str(form.get("frequency", "weekly"))}
     settings = request.app.state.settings
+    language = request_language(request)
     with transaction(request.app.state.engine) as session:
         muni = session.scalars(select(Organisation).where(
             Organisation.profile == settings.profile, Organisation.code == values["municipality"],
@@ -165,14 +205,16 @@ async def signup(request: Request):
             check_domain(muni, normalise_email(values["email"]))
             contact = save_contact(session=session, municipality=muni, email=values["email"], name=values["name"],
                                    sectors=values["sectors"], frequency=values["frequency"],
-                                   known_sectors=set(sector_names("nb")), status="pending", actor="signup")
+                                   known_sectors=set(sector_names("nb")), status="pending", actor="signup",
+                                   language=language if language in ("nb", "nn") else None)
         except ContactError as exc:
             session.rollback()
             return render(request, "signup.html", _signup_context(request, session, values, {exc.field: str(exc)}),
                           status_code=400)
-        if contact.status == "pending":
-            queue_optin_message(session=session, settings=settings, contact=contact,
-                                url=links.confirm_url(settings, contact_id=contact.id), language=language_for(contact))
+        # The same answer whether the address was new, pending or already in use: no enumeration.
+        key = signup_mail_key(session, contact.email)
+        if key is not None:
+            _queue_signup_mail(session, settings, contact, key=key, language=_mail_language(muni, language))
     return render(request, "signup_sent.html", {"email": values["email"]})
 
 

@@ -90,7 +90,7 @@ def urgent(settings: Settings, language: str = "nn") -> AlertContext:
 
 
 def optin(settings: Settings) -> OptinContext:
-    return OptinContext(recipient_name="Kari Nordmann", municipality_name=MUNICIPALITY,
+    return OptinContext(municipality_name=MUNICIPALITY,
                         confirm_url=links.confirm_url(settings, contact_id=7), office_name=OFFICE)
 
 
