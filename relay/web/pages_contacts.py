@@ -48,7 +48,7 @@ def _page(request, session, office_id, **extra):
 @router.get("/contacts", response_class=HTMLResponse, name="contacts", include_in_schema=False)
 def contacts(request: Request):
     with transaction(request.app.state.engine) as session:
-        return _page(request, session, _office_id(request))
+        return _page(request, session, _office_id(request), saved=request.query_params.get("saved"))
 
 
 def _municipality(session, request, code: str) -> Organisation:
@@ -105,6 +105,9 @@ async def municipality_settings(request: Request, code: str):
         fallback = str(form.get("fallback_email", "")).strip()
         domains = " ".join(str(form.get("mail_domains", "")).lower().replace(",", " ").split())
         try:
+            if not fallback and muni.fallback_email:
+                # Alerts for sectors nobody in the municipality follows go there: emptying it is not a way to stop them.
+                raise ContactError("fallback_required", field="fallback_email")
             if fallback and fallback != (muni.fallback_email or ""):
                 with session.begin_nested():
                     set_fallback(session=session, municipality=muni, email=fallback, actor=request.state.user)
@@ -117,7 +120,7 @@ async def municipality_settings(request: Request, code: str):
                          entity="organisation", entity_id=muni.id, office_id=muni.office_id,
                          before={"mail_domains": muni.mail_domains}, after={"mail_domains": domains})
             muni.mail_domains = domains
-    return RedirectResponse("/contacts", status_code=303)
+    return RedirectResponse(f"/contacts?saved={code}#muni-{code}", status_code=303)
 
 
 @router.get("/coverage", response_class=HTMLResponse, name="coverage", include_in_schema=False)

@@ -134,3 +134,20 @@ def test_a_sign_in_link_cannot_send_the_browser_elsewhere(client_for):
     for target in ("//evil.test/", "/\\evil.test/", "/\t/evil.test", "https://evil.test/"):
         page = anonymous.get("/login", params={"next": target})
         assert 'name="next" value="/"' in page.text, target
+
+
+def test_a_saved_municipality_says_so_and_an_emptied_postmottak_is_refused(client_for, engine, world):
+    gov = client_for("governor_a")
+    saved = gov.post("/municipalities/4601", data={"csrf_token": csrf_of(gov), "fallback_email": "postmottak@bergen.test",
+                                                   "mail_domains": "bergen.test"}, follow_redirects=False)
+    assert saved.status_code == 303
+    page = gov.get(saved.headers["location"])
+    assert "Lagret for Bergen." in page.text and 'role="status"' in page.text
+    emptied = gov.post("/municipalities/4601", data={"csrf_token": csrf_of(gov), "fallback_email": " ",
+                                                     "mail_domains": "bergen.test voss.test"})
+    assert emptied.status_code == 400
+    assert "kan ikke være tomt" in _linked(emptied.text, "fb-4601")
+    assert 'value="bergen.test voss.test"' in emptied.text
+    with transaction(engine) as s:
+        bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
+        assert (bergen.fallback_email, bergen.mail_domains) == ("postmottak@bergen.test", "bergen.test")
