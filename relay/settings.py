@@ -109,7 +109,7 @@ class OpsSettings(BaseModel):
     bounce_window_hours: int = Field(24, ge=1, description="window for the bounce rate")
     bounce_min_messages: int = Field(20, ge=1, description="fewer sent messages than this: no bounce-rate judgement")
     leader_stale_minutes: int = Field(5, ge=1, description="no scheduler leader seen for this long opens an incident")
-    erase_unsubscribed_days: int = Field(30, ge=1, description="unsubscribed contacts' addresses erased after this")
+    erase_unsubscribed_days: int = Field(30, ge=1, description="unsubscribed contacts, and sign-ups nobody confirmed, erased after this many days")
 
 
 class Settings(BaseSettings):

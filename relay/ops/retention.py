@@ -5,7 +5,8 @@ Three jobs, each configurable, each recorded in the audit log with actor "retent
   municipality × kind (receipt_event_month) and are deleted;
 - raw DSNs and MDNs older than `receipts.raw_report_days` lose their bytes (purged=True); the parsed
   facts stay;
-- contacts unsubscribed more than `ops.erase_unsubscribed_days` ago are erased (relay.ops.privacy).
+- contacts unsubscribed more than `ops.erase_unsubscribed_days` ago, and sign-ups left unconfirmed that
+  long after their last opt-in mail, are erased (relay.ops.privacy).
 Whole months are aggregated at once, so a month is never half raw and half counted.
 """
 
@@ -17,13 +18,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from relay import audit
 from relay.db import transaction
-from relay.models import Contact, RawReport, ReceiptEvent, utcnow
+from relay.models import Contact, Message, RawReport, ReceiptEvent, utcnow
 from relay.models.ops import ReceiptEventMonth
 from relay.ops import ops_setting
 from relay.ops.privacy import erase_contact
@@ -83,9 +84,14 @@ def purge_raw_reports(*, session: Session, now: datetime, days: int) -> int:
 
 
 def erase_unsubscribed(*, session: Session, now: datetime, days: int) -> int:
-    contacts = session.scalars(select(Contact).where(
-        Contact.status == "unsubscribed", Contact.unsubscribed_at < now - timedelta(days=days),
-        Contact.email.is_not(None))).all()
+    """Contacts unsubscribed `days` ago, and sign-ups never confirmed within `days` of their last
+    opt-in mail (anyone may post the sign-up form: an address nobody confirmed is not kept)."""
+    since = now - timedelta(days=days)
+    last_optin = (select(func.max(Message.created_at)).where(Message.contact_id == Contact.id, Message.kind == "optin")
+                  .correlate(Contact).scalar_subquery())
+    contacts = session.scalars(select(Contact).where(Contact.email.is_not(None), or_(
+        (Contact.status == "unsubscribed") & (Contact.unsubscribed_at < since),
+        (Contact.status == "pending") & (func.coalesce(last_optin, Contact.created_at) < since)))).all()
     for contact in contacts:
         erase_contact(session=session, contact=contact, actor="retention", now=now)
     return len(contacts)

@@ -158,3 +158,19 @@ def test_retention_erases_contacts_unsubscribed_long_enough(engine, settings, wi
 
 def test_months_before_starts_a_norwegian_month():
     assert months_before(NOW, 24) == datetime(2025, 2, 28, 23, 0, tzinfo=UTC)
+
+
+def test_retention_erases_sign_ups_nobody_confirmed(engine, settings, with_ops):
+    from relay.delivery.outbox import enqueue
+
+    with transaction(engine) as s:
+        stale = factories.make_contact(s, email="never@voss.kommune.no", status="pending")
+        asked_again = factories.make_contact(s, email="again@voss.kommune.no", status="pending")
+        stale.created_at, asked_again.created_at = NOW - timedelta(days=40), NOW - timedelta(days=400)
+        enqueue(session=s, purpose_key="optin:again", kind="optin", to_address="again@voss.kommune.no",
+                envelope_from="bounces@relay.test", message=b"Subject: x\r\n\r\nx\r\n", subject="x",
+                message_id_header="<optin-again@relay.test>", contact_id=asked_again.id, now=NOW - timedelta(days=2))
+    assert run_retention(engine=engine, settings=with_ops(erase_unsubscribed_days=30), now=NOW).contacts_erased == 1
+    with transaction(engine) as s:
+        assert s.get(Contact, stale.id).status == "erased" and s.get(Contact, stale.id).email is None
+        assert s.get(Contact, asked_again.id).email == "again@voss.kommune.no"  # its opt-in mail is recent
