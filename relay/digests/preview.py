@@ -50,7 +50,8 @@ def preview_digest(*, session: Session, settings: Settings, contact_id: int) -> 
             session.add(Assignment(alert_id=alert_id, contact_id=contact_id, municipality_id=contact.municipality_id,
                                    via=via, digest_id=digest.id))
         session.flush()
-        [message] = [m for m in render_pending(session=session, settings=settings) if m.digest_id == digest.id]
+        [message] = [m for m in render_pending(session=session, settings=settings, preview=True)
+                     if m.digest_id == digest.id]
         parsed = email.message_from_bytes(message.mime, policy=email.policy.default)
         return Preview(subject=str(parsed["Subject"]), text=parsed.get_body(("plain",)).get_content(),
                        html=parsed.get_body(("html",)).get_content(), alert_count=len(pairs))

@@ -30,8 +30,52 @@ def source_label(body: str | None, language: str) -> str:
     return body if label == f"sources.body.{body}" else label
 
 
-def render_pending(*, session: Session, settings: Settings) -> list[Message]:
-    """Messages for every digest and immediate assignment that has none yet."""
+class MailLinks:
+    """The signed links of one contact's mail: each one acts for that contact when followed."""
+
+    def __init__(self, settings: Settings, contact_id: int):
+        self.settings, self.contact_id = settings, contact_id
+
+    def ack(self, alert_id: int) -> str:
+        return links.ack_url(self.settings, alert_id=alert_id, contact_id=self.contact_id)
+
+    def click(self, assignment_id: int, url: str) -> str:
+        return links.click_url(self.settings, assignment_id=assignment_id, url=url)
+
+    def preferences(self) -> str:
+        return links.preferences_url(self.settings, contact_id=self.contact_id)
+
+    def unsubscribe(self, sectors: list[str]) -> str:
+        return links.unsubscribe_url(self.settings, contact_id=self.contact_id, sectors=sectors)
+
+
+class PreviewLinks(MailLinks):
+    """A governor's preview shows the mail, never the contact's power: a live acknowledgement link
+    there let the governor "acknowledge for the municipality", and that counted in the ministry's
+    reports. Every link points back at the preview page (harmless, and what the governor was
+    reading; the fragment says which link it stands for), except the source, which is linked
+    directly instead of through click tracking. No token is signed at all."""
+
+    def _placeholder(self, which: str) -> str:
+        return f"{self.settings.base_url}/digests/preview/{self.contact_id}#preview-{which}"
+
+    def ack(self, alert_id: int) -> str:
+        return self._placeholder("ack")
+
+    def click(self, assignment_id: int, url: str) -> str:
+        # The source itself, untracked: the governor may open it, and no click is recorded.
+        return url if url.lower().startswith(("https://", "http://")) else self._placeholder("source")
+
+    def preferences(self) -> str:
+        return self._placeholder("preferences")
+
+    def unsubscribe(self, sectors: list[str]) -> str:
+        return self._placeholder("unsubscribe")
+
+
+def render_pending(*, session: Session, settings: Settings, preview: bool = False) -> list[Message]:
+    """Messages for every digest and immediate assignment that has none yet.
+    preview: links that cannot act and no receipt hooks (relay.digests.preview, rolled back after)."""
     pending = list(session.scalars(select(Assignment).where(Assignment.message_id.is_(None)).order_by(Assignment.id)))
     by_digest: dict[int, list[Assignment]] = defaultdict(list)
     messages = []
@@ -39,9 +83,10 @@ def render_pending(*, session: Session, settings: Settings) -> list[Message]:
         if assignment.digest_id is not None:
             by_digest[assignment.digest_id].append(assignment)
         else:
-            messages.append(_render(session, settings, [assignment], digest=None))
+            messages.append(_render(session, settings, [assignment], digest=None, preview=preview))
     for digest_id, assignments in sorted(by_digest.items()):
-        messages.append(_render(session, settings, assignments, digest=session.get(Digest, digest_id)))
+        messages.append(_render(session, settings, assignments, digest=session.get(Digest, digest_id),
+                                preview=preview))
     return messages
 
 
@@ -54,20 +99,22 @@ def language_for(contact: Contact) -> str:
     return written_standard(municipality, contact.language)
 
 
-def _render(session: Session, settings: Settings, assignments: list[Assignment], *, digest: Digest | None) -> Message:
+def _render(session: Session, settings: Settings, assignments: list[Assignment], *, digest: Digest | None,
+            preview: bool = False) -> Message:
     contact = session.get(Contact, assignments[0].contact_id)
     municipality: Organisation = contact.municipality
     language = language_for(contact)
     alerts = [session.get(Alert, a.alert_id) for a in assignments]
     sectors_in_mail = sorted({s for alert in alerts for s in alert.sector_ids})
-    unsubscribe = links.unsubscribe_url(settings, contact_id=contact.id, sectors=sectors_in_mail)
+    mail_links = (PreviewLinks if preview else MailLinks)(settings, contact.id)
+    unsubscribe = mail_links.unsubscribe(sectors_in_mail)
     context = {
         "recipient_name": contact.name,
         "municipality_name": municipality.name,
         "office_name": alerts[0].office.name,
         "period_label": _period_label(digest, language),
-        "sections": _sections(settings, alerts, assignments, contact, language),
-        "preferences_url": links.preferences_url(settings, contact_id=contact.id),
+        "sections": _sections(mail_links, alerts, assignments, language),
+        "preferences_url": mail_links.preferences(),
         "unsubscribe_url": unsubscribe,
     }
     if digest is not None:
@@ -75,6 +122,11 @@ def _render(session: Session, settings: Settings, assignments: list[Assignment],
     else:
         kind, purpose = "alert", f"alert:{alerts[0].id}:{contact.id}"
         context["alert"] = context["sections"][0]["alerts"][0]
+    if preview:
+        # The rolled-back digest's id is handed out again (SQLite reuses it): a key no message will ever
+        # have keeps the open pixel and the bounce/MDN addresses of a preview from naming a real one.
+        purpose = f"preview:{purpose}"
+        settings = settings.model_copy(update={"receipts": settings.receipts.model_copy(update={"open_pixel": False})})
     composed = build_message(
         kind, to=contact.email, language=language, context=context, settings=settings, message_key=purpose,
         list_id=f"digest.{municipality.code}", unsubscribe_url=unsubscribe,
@@ -90,7 +142,7 @@ def _render(session: Session, settings: Settings, assignments: list[Assignment],
     return message
 
 
-def _sections(settings, alerts, assignments, contact, language) -> list[dict]:
+def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict]:
     names = sector_names(language)
     by_sector: dict[str, list[dict]] = defaultdict(list)
     for alert, assignment in zip(alerts, assignments, strict=True):
@@ -104,8 +156,8 @@ def _sections(settings, alerts, assignments, contact, language) -> list[dict]:
             # No issuing body (a generic RSS source): the source's own name is the best label there is.
             "source_label": source_label(item.body, language) or (item.source.name if item.source else ""),
             "source_date": item.date.isoformat() if item.date else "",
-            "source_url": links.click_url(settings, assignment_id=assignment.id, url=item.url) if item.url else "",
-            "ack_url": links.ack_url(settings, alert_id=alert.id, contact_id=contact.id),
+            "source_url": mail_links.click(assignment.id, item.url) if item.url else "",
+            "ack_url": mail_links.ack(alert.id),
             "ack_deadline": alert.ack_deadline.isoformat() if alert.ack_deadline else "",
             "urgent": alert.priority == "urgent",
         })

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from relay.reports.reach import REPORT_TZ
 from relay.reports.tables import Table, fmt
+from relay.spreadsheet_safety import defuse, starts_like_formula
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -20,6 +21,8 @@ def _cell(value, kind: str, language: str):
         return value.astimezone(REPORT_TZ).isoformat(timespec="seconds")
     if kind in ("pct", "hours") and language != "en":
         return str(value).replace(".", ",")
+    if isinstance(value, str):  # text from feeds and governors: never a formula in a spreadsheet
+        return defuse(value)
     return value
 
 
@@ -35,13 +38,23 @@ def to_csv(table: Table, language: str = "nb") -> str:
     return out.getvalue()
 
 
-def to_xlsx(tables: list[Table]) -> bytes:
-    """One sheet per table, numbers as numbers and times as Excel times (Norwegian time)."""
+def to_xlsx(tables: list[Table], about: list[tuple[str, str]] | None = None,
+            about_title: str = "about") -> bytes:
+    """One sheet per table, numbers as numbers and times as Excel times (Norwegian time).
+    about: (label, value) rows for a first sheet saying what the file holds (the filters used)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     book.remove(book.active)
+    if about:
+        sheet = book.create_sheet(title=about_title[:31])
+        for label, value in about:
+            sheet.append([label, value])
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        _force_text(sheet)
+        sheet.column_dimensions["A"].width = max(10, min(48, max(len(label) for label, _ in about) + 2))
+        sheet.column_dimensions["B"].width = 48
     for table in tables:
         sheet = book.create_sheet(title=table.key[:31])
         sheet.append([c.label for c in table.columns])
@@ -49,6 +62,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append([_xlsx_value(v) for v in row])
+        _force_text(sheet)
         for index, column in enumerate(table.columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(10, min(48, len(column.label) + 2))
@@ -65,6 +79,19 @@ def _xlsx_value(value):
     if isinstance(value, datetime):
         return value.astimezone(REPORT_TZ).replace(tzinfo=None)  # Excel has no time zones
     return value
+
+
+def _force_text(sheet) -> None:
+    """openpyxl turns every string starting with "=" into a formula: a feed item titled
+    '=HYPERLINK(…)' would be a live link in the ministry's workbook. Text cells are stored as
+    strings (shown exactly as written), and the ones that look like formulas also get Excel's
+    quote prefix, so editing the cell in Excel does not turn it into one either."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if starts_like_formula(cell.value):
+                    cell.quotePrefix = True
 
 
 def to_text(tables: list[Table], language: str = "nb") -> str:

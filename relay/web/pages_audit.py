@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from relay.db import transaction
 from relay.models import AuditEntry, Organisation
+from relay.spreadsheet_safety import defuse
 from relay.web.api_models import small_int
 from relay.web.templating import render
 
@@ -67,9 +68,9 @@ def audit_log(request: Request):
 
 
 def _cell(value) -> str:
-    """JSON for the before/after columns; a leading =, +, - or @ is defused so a spreadsheet shows text."""
+    """JSON for the before/after columns; text a spreadsheet would run as a formula is defused."""
     text = "" if value is None else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return defuse(text)
 
 
 @router.get("/admin/audit.csv", name="audit_csv", include_in_schema=False)

@@ -11,11 +11,12 @@ from relay.i18n import translator
 from relay.reports.annual import REPORT_LANGUAGES, annual_report, render_html, render_pdf
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.export import FORMATS, to_csv, to_xlsx
+from relay.reports.labels import Register
 from relay.reports.national import national_report
 from relay.reports.tables import Table, alert_tables, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
 from relay.web.pages_report_scope import check_alert, check_municipality, fresh, read_filters
-from relay.web.pages_reports import reports
+from relay.web.pages_reports import Scope, report_scope, reports
 from relay.web.templating import request_language
 
 router = APIRouter()
@@ -23,14 +24,21 @@ ACCESS = {"report_export": READERS, "report_alert_export": READERS, "report_muni
           "report_annual": READERS, "report_annual_pdf": READERS}
 
 
-def _download(tables: list[Table], table: str, fmt: str, name: str, language: str) -> Response:
+def _download(tables: list[Table], table: str, fmt: str, name: str, language: str,
+              scope: Scope | None = None) -> Response:
+    """scope: the dashboard's filters, named in the file name (the CSV stays plain rows for tools)
+    and, in a workbook, on a first sheet that says what the file holds."""
     if fmt not in FORMATS:
         raise HTTPException(status_code=404, detail="unknown format")
     chosen = tables if table == "all" else [tb for tb in tables if tb.key == table]
     if not chosen or (fmt == "csv" and len(chosen) > 1):
         raise HTTPException(status_code=404, detail="no such table")
-    body = to_csv(chosen[0], language) if fmt == "csv" else to_xlsx(chosen)
-    filename = f"{name}-{table}.{fmt}"
+    if fmt == "csv":
+        body = to_csv(chosen[0], language)
+    else:
+        about = scope.rows if scope else None
+        body = to_xlsx(chosen, about=about, about_title=translator(language)("reports.about_sheet"))
+    filename = f"{name}-{scope.slug}-{table}.{fmt}" if scope and scope.slug else f"{name}-{table}.{fmt}"
     return Response(body, media_type=FORMATS[fmt], headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
@@ -41,9 +49,11 @@ def report_export(request: Request, table: str, fmt: str):
         return reports(request)
     language = request_language(request)
     fresh(request)
+    t = translator(language)
     with transaction(request.app.state.engine) as session:
         report = national_report(session=session, filters=filters, language=language)
-    return _download(national_tables(report, translator(language)), table, fmt, "relay-reach", language)
+        scope = report_scope(filters, Register.load(session), t, language)
+    return _download(national_tables(report, t), table, fmt, "relay-reach", language, scope)
 
 
 @router.get("/reports/alerts/{alert_id}/export/{table}.{fmt}", name="report_alert_export", include_in_schema=False)

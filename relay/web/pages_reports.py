@@ -5,6 +5,11 @@ Every page shows the definitions, and every table on it can be downloaded as CSV
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
@@ -15,6 +20,7 @@ from relay.reports import charts
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.labels import Register, body_name, sector_names
 from relay.reports.national import national_report
+from relay.reports.schemas import Filters
 from relay.reports.tables import alert_tables, fmt, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
 from relay.web.pages_report_scope import MAX_ID, check_alert, check_municipality, fresh, read_filters
@@ -22,6 +28,58 @@ from relay.web.templating import render, request_language
 
 router = APIRouter()
 ACCESS = {"reports": READERS, "report_alert": READERS, "report_municipality": READERS}
+_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard and its downloads cover: "Vestland · Barnevern · 2026" on the page, the same
+    in a download's file name (relay-reach-vestland-child-welfare-2026-…) and its about sheet."""
+
+    parts: list[str]
+    slug: str
+    rows: list[tuple[str, str]]
+
+    @property
+    def heading(self) -> str:
+        return " · ".join(self.parts)
+
+
+def report_scope(filters: Filters, register: Register, t: Callable[..., str], language: str) -> Scope:
+    office = register.name(filters.office_id) if filters.office_id else None
+    county = register.name(filters.county_id) if filters.county_id else None
+    sector = sector_names(language).get(filters.sector, filters.sector) if filters.sector else None
+    body = body_name(filters.body, t) if filters.body else None
+    period, period_slug = _period(filters, t)
+    # "Hele landet" only while no office or county narrows it; a sector or a period does not.
+    places = [name for name in (office, county) if name] or [t("reports.scope_national")]
+    parts = places + [text for text in (sector, body, period) if text]
+    slugs = [_slug(text) for text in (office, county, filters.sector, filters.body) if text] + [period_slug]
+    every = t("reports.filter.all")
+    rows = [(t("reports.col.scope"), " · ".join(parts)),
+            (t("reports.filter.start"), filters.start or "–"), (t("reports.filter.end"), filters.end or "–"),
+            (t("reports.col.office"), office or every), (t("reports.col.county"), county or every),
+            (t("reports.col.sector"), sector or every), (t("reports.col.body"), body or every)]
+    return Scope(parts, "-".join(s for s in slugs if s)[:120].strip("-"), rows)
+
+
+def _period(filters: Filters, t: Callable[..., str]) -> tuple[str, str]:
+    start, end = filters.start, filters.end
+    if start and end:
+        if start[:4] == end[:4] and start[5:] == "01" and end[5:] == "12":
+            return start[:4], start[:4]
+        return (start, start) if start == end else (f"{start}–{end}", f"{start}-{end}")
+    if start:
+        return t("reports.scope_from", month=start), f"from-{start}"
+    if end:
+        return t("reports.scope_until", month=end), f"until-{end}"
+    return "", ""
+
+
+def _slug(text: str) -> str:
+    """ASCII for a file name: "Møre og Romsdal" → "more-og-romsdal"."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_ASCII)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 @router.get("/reports", response_class=HTMLResponse, name="reports", include_in_schema=False)
@@ -34,11 +92,12 @@ def reports(request: Request):
         register = Register.load(session)
         codes = [b for b in session.scalars(select(ReportAlert.body).distinct()) if b]
         bodies = sorted(((code, body_name(code, t)) for code in codes), key=lambda pair: pair[1])
+        scope = report_scope(filters, register, t, language)
     context = {
         "filters": filters, "errors": errors, "form": dict(request.query_params), "limit": MAX_ID,
         "offices": [] if visible_office(request.state.user) is not None else register.offices(),
         "counties": register.counties(), "sectors": sector_names(language), "bodies": bodies,
-        "query": request.url.query, "fmt": fmt,
+        "query": request.url.query, "fmt": fmt, "scope": scope,
     }
     if errors:
         # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.
@@ -64,8 +123,10 @@ def report_alert(request: Request, alert_id: int):
         check_alert(request, session, alert_id)
         report = alert_report(session=session, alert_id=alert_id)
     tables = alert_tables(report, _t(request))
+    names = sector_names(request_language(request))
     return render(request, "report_alert.html", {"report": report, "tables": {tb.key: tb for tb in tables},
-                                                 "body": body_name(report.alert.body, _t(request)), "fmt": fmt})
+                                                 "body": body_name(report.alert.body, _t(request)), "fmt": fmt,
+                                                 "sectors": ", ".join(names.get(s, s) for s in report.alert.sectors)})
 
 
 @router.get("/reports/municipalities/{code}", response_class=HTMLResponse, name="report_municipality",

@@ -212,7 +212,7 @@ def test_the_language_links_of_a_rejected_form_lead_to_a_page_that_loads(client_
     """/queue/N/approve answers only POST: its language links once gave "method not allowed"."""
     gov = client_for("governor_a")
     form = _approve_form(csrf_of(gov), title_nb=" ")
-    page = gov.post(f"/queue/{world.item}/approve", data=form, 
+    page = gov.post(f"/queue/{world.item}/approve", data=form,
                     headers={"Referer": f"https://relay.test/queue/{world.item}"})
     assert page.status_code == 400
     links = re.findall(r'href="([^"]*lang=nn[^"]*)"', page.text)
