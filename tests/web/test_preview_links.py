@@ -58,3 +58,8 @@ def test_the_preview_is_still_the_mail_that_will_be_sent(client_for, world, sett
     text, _ = _preview_urls(client_for("governor_a"), world.contact)
     assert "Varsel om CASE OF" in text  # the alert, in the contact's written standard
     assert "/o/" not in text  # no open-tracking image that could name a real message later
+
+
+def test_the_preview_page_says_its_links_are_placeholders(client_for, world):
+    page = client_for("governor_a").get(f"/digests/preview/{world.contact}")
+    assert page.status_code == 200 and "bare plassholdere her" in page.text
