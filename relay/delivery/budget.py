@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from relay.db import is_postgresql
+from relay.delivery import pgbulk
 from relay.models import DomainBudget
 
 BUDGET_LOCK = 0x52454C4159_01  # pg_advisory_xact_lock key: "RELAY" + 1
@@ -62,9 +63,14 @@ def spend(*, session: Session, domains: list[str], now: datetime, rate_per_minut
 
 
 def _store(session: Session, stored: dict, left: dict[str, float], now: datetime) -> None:
-    changed = [{"d": name, "tokens": tokens, "updated": max(now, stored[name][1])}
-               for name, tokens in left.items() if name in stored]
-    new = [{"domain": name, "tokens": tokens, "updated_at": now} for name, tokens in left.items() if name not in stored]
+    rows = [{"domain": name, "tokens": tokens, "updated_at": max(now, stored[name][1]) if name in stored else now}
+            for name, tokens in left.items()]
+    if is_postgresql(session):
+        pgbulk.save_budgets(session.connection(), rows)  # a batch touches hundreds of domains: one statement
+        return
+    changed = [{"d": row["domain"], "tokens": row["tokens"], "updated": row["updated_at"]}
+               for row in rows if row["domain"] in stored]
+    new = [row for row in rows if row["domain"] not in stored]
     if changed:
         session.connection().execute(
             update(DomainBudget).where(DomainBudget.domain == bindparam("d"))

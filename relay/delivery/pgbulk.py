@@ -77,6 +77,13 @@ ON CONFLICT (dedupe_key) DO NOTHING
 """)
 
 
+_SAVE_BUDGETS = text("""
+INSERT INTO domain_budget (domain, tokens, updated_at)
+SELECT * FROM unnest(CAST(:domain AS text[]), CAST(:tokens AS float8[]), CAST(:updated_at AS timestamptz[]))
+ON CONFLICT (domain) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at
+""")
+
+
 def start_attempts(connection: Connection, *, ids: list[int], worker: str, now: datetime, lease_until: datetime,
                    interrupted: str) -> list[tuple[int, int, int]]:
     """(message id, attempt number, attempts it found left 'started') for each message still ours."""
@@ -108,3 +115,8 @@ def insert_events(connection: Connection, rows: list[dict], now: datetime) -> No
 
 def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
     return {name: [row[name] for row in rows] for name in names}
+
+
+def save_budgets(connection: Connection, rows: list[dict]) -> None:
+    """The domain buckets a claim spent (budget.py), new and known alike, in one statement."""
+    connection.execute(_SAVE_BUDGETS, _columns(rows, ("domain", "tokens", "updated_at")))
