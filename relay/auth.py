@@ -88,13 +88,23 @@ def check_password(*, session: Session, email: str, password: str) -> User | Non
 
 
 def session_cookie_value(settings: Settings, user: User) -> str:
-    return tokens.sign(settings.signing_keys(), "session", {"u": user.id})
+    """Signed {"u": user id, "v": session version}; the version makes sign-out end the cookie."""
+    return tokens.sign(settings.signing_keys(), "session", {"u": user.id, "v": user.session_version or 0})
 
 
 def user_from_cookie(*, session: Session, settings: Settings, value: str, max_age_hours: int = 12) -> User | None:
+    """The signed-in user, or None for a forged, old or ended session (the user signed out since,
+    was deactivated, or got another role or office: each raises the user's session version)."""
     try:
         data = tokens.verify(settings.signing_keys(), "session", value, max_age_seconds=max_age_hours * 3600)
     except tokens.TokenError:
         return None
     user = session.get(User, data.get("u"))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or data.get("v", 0) != (user.session_version or 0):
+        return None
+    return user
+
+
+def end_sessions(*, session: Session, user_id: int) -> None:
+    """Every session cookie of this user stops working, in every browser (sign-out)."""
+    session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))

@@ -1,4 +1,5 @@
-"""Single messages that are not digests: the sign-in link (more kinds join as they arrive)."""
+"""Single messages that are not digests: the sign-in link and the governors' bounce notices (the
+sign-up mails are queued by relay/web/pages_subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -12,30 +13,18 @@ from relay.models import Message, User
 from relay.settings import Settings
 
 
-def queue_signin_message(*, session: Session, settings: Settings, user: User, url: str) -> Message:
+def queue_signin_message(*, session: Session, settings: Settings, user: User, url: str,
+                         language: str | None = None) -> Message:
+    """The sign-in link, in the language of the page it was asked for from (else the user's own)."""
     key = f"signin:{secrets.token_hex(8)}"
     composed = build_message(
-        "signin", to=user.email, language=user.language or "nb", settings=settings, message_key=key,
+        "signin", to=user.email, language=language or user.language or "nb", settings=settings, message_key=key,
         context={"recipient_name": user.name, "login_url": url, "minutes": settings.login_link_minutes},
     )
     return enqueue(
         session=session, purpose_key=key, kind="signin", to_address=user.email,
         envelope_from=composed.envelope_from, message=composed.message, subject=composed.subject,
         message_id_header=composed.message_id, deadline_hours=1,
-    )
-
-
-def queue_optin_message(*, session: Session, settings: Settings, contact, url: str, language: str) -> Message:
-    """Double opt-in: the subscription starts only when the link in this message is confirmed."""
-    key = f"optin:{contact.id}:{secrets.token_hex(6)}"
-    composed = build_message(
-        "optin", to=contact.email, language=language, settings=settings, message_key=key,
-        context={"recipient_name": contact.name, "confirm_url": url, "municipality_name": contact.municipality.name},
-    )
-    return enqueue(
-        session=session, purpose_key=key, kind="optin", to_address=contact.email, contact_id=contact.id,
-        envelope_from=composed.envelope_from, message=composed.message, subject=composed.subject,
-        message_id_header=composed.message_id, deadline_hours=24,
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from relay.models.base import Base, JsonType, UtcDateTime, utcnow
 from relay.models.register import Organisation
@@ -28,8 +29,22 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Carried in the session cookie and compared on every request: raising it ends every session of
+    # this user at once (sign-out, deactivation, a new role or office).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     office: Mapped[Organisation | None] = relationship(foreign_keys=[office_id])
+
+
+def _end_sessions_on_change(target: User, value, oldvalue, initiator) -> None:
+    """A session was granted to the user as they were: a new role, office or deactivation ends it."""
+    if oldvalue in (NO_VALUE, NEVER_SET) or value == oldvalue:
+        return  # a new account, or the same value written again
+    target.session_version = (target.session_version or 0) + 1
+
+
+for _attribute in (User.role, User.office_id, User.active):
+    event.listen(_attribute, "set", _end_sessions_on_change, active_history=True)
 
 
 class LoginToken(Base):

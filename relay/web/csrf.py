@@ -15,6 +15,8 @@ from fastapi import HTTPException, Request
 
 CSRF_COOKIE = "relay_csrf"
 EXEMPT_PREFIXES = ("/u/",)
+# The 403's detail that tells the error page to explain an expired or foreign form, not a missing right.
+CSRF_REFUSED = "csrf"
 
 
 def _mac(request: Request, value: str) -> str:
@@ -48,4 +50,4 @@ async def csrf_protect(request: Request) -> None:
     if sent is None and "form" in request.headers.get("content-type", ""):
         sent = (await request.form()).get("csrf_token")
     if not cookie or not sent or not hmac.compare_digest(str(sent), _mac(request, cookie)):
-        raise HTTPException(status_code=403, detail="csrf")
+        raise HTTPException(status_code=403, detail=CSRF_REFUSED)

@@ -3,8 +3,11 @@ mail scanner that follows links cannot spend the single-use token."""
 
 from __future__ import annotations
 
+import logging
 import time
+import unicodedata
 from collections import defaultdict, deque
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -12,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from relay.auth import (
     SignInError,
     create_login_link,
+    end_sessions,
     get_user_by_email,
     redeem_login_link,
     session_cookie_value,
@@ -19,7 +23,7 @@ from relay.auth import (
 from relay.db import transaction
 from relay.outgoing import queue_signin_message
 from relay.web.access import PUBLIC, SIGNED_IN
-from relay.web.templating import render
+from relay.web.templating import LANGUAGE_COOKIE, WEB_LANGUAGES, render
 
 router = APIRouter()
 ACCESS = {"login_form": PUBLIC, "login_request": PUBLIC, "login_confirm_form": PUBLIC,
@@ -27,6 +31,8 @@ ACCESS = {"login_form": PUBLIC, "login_request": PUBLIC, "login_confirm_form": P
 SESSION_COOKIE = "relay_session"
 _attempts: dict[str, deque] = defaultdict(deque)  # per client address, in this process
 MAX_ATTEMPTS_PER_MINUTE = 10
+MAX_NEXT_LENGTH = 2000
+log = logging.getLogger("relay.web")
 
 
 def _rate_limited(request: Request) -> bool:
@@ -38,45 +44,74 @@ def _rate_limited(request: Request) -> bool:
     return len(window) > MAX_ATTEMPTS_PER_MINUTE
 
 
-def _safe_next(target: str | None) -> str:
-    """A path on this site only. Browsers read "/\\evil.test" as "//evil.test", and drop tabs and newlines
-    inside URLs, so a backslash or a control character makes the target unsafe as well."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+def safe_next(target: str | None) -> str:
+    """A path on this site (with its query), or "/". Browsers read "/\\evil.test" as "//evil.test" and drop
+    tabs and newlines inside URLs, so a backslash, whitespace or any control or invisible character
+    makes the target unsafe; a scheme or host makes it another site's."""
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/") or target.startswith("//"):
         return "/"
-    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+    if "\\" in target or any(unicodedata.category(c)[0] in "CZ" for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 
 
+def sign_in_url(base_url: str, token: str, next_path: str) -> str:
+    """The link in the sign-in mail; `next` is encoded, so whatever it holds stays one query value."""
+    if next_path == "/":
+        return f"{base_url}/login/{token}"
+    return f"{base_url}/login/{token}?{urlencode({'next': next_path})}"
+
+
+def _page_language(request: Request) -> str | None:
+    """The language the visitor chose for the page (?lang= or the cookie the language links set)."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return asked if asked in WEB_LANGUAGES else None
+
+
 @router.get("/login", response_class=HTMLResponse, name="login_form", include_in_schema=False)
 def login_form(request: Request, next: str | None = None):
-    return render(request, "login.html", {"email": "", "next": _safe_next(next), "errors": {}})
+    return render(request, "login.html", {"email": "", "next": safe_next(next), "errors": {}})
 
 
 @router.post("/login", response_class=HTMLResponse, name="login_request", include_in_schema=False)
 def login_request(request: Request, email: str = Form(""), next: str = Form("/")):
     email = email.strip()
     if "@" not in email or len(email) > 320:
-        return render(request, "login.html", {"email": email, "next": _safe_next(next),
+        return render(request, "login.html", {"email": email, "next": safe_next(next),
                                               "errors": {"email": "invalid"}}, status_code=400)
     if _rate_limited(request):
-        return render(request, "login.html", {"email": email, "next": _safe_next(next),
+        return render(request, "login.html", {"email": email, "next": safe_next(next),
                                               "errors": {"email": "rate_limited"}}, status_code=429)
+    _queue_sign_in_mail(request, email, safe_next(next))
+    # The same answer whether or not the address has an account, and whatever happened to the mail.
+    return render(request, "login_sent.html", {"email": email})
+
+
+def _queue_sign_in_mail(request: Request, email: str, next_path: str) -> None:
+    """Queue the link for an active account. A failure is logged, never shown: a different answer
+    for a known address would tell a stranger that the address has an account."""
     settings = request.app.state.settings
-    with transaction(request.app.state.engine) as session:
-        user = get_user_by_email(session=session, email=email)
-        if user is not None:
+    try:
+        with transaction(request.app.state.engine) as session:
+            user = get_user_by_email(session=session, email=email)
+            if user is None:
+                return
             token = create_login_link(session=session, settings=settings, user=user)
             if token is not None:
                 queue_signin_message(session=session, settings=settings, user=user,
-                                     url=f"{settings.base_url}/login/{token}?next={_safe_next(next)}")
-    # The same answer whether or not the address has an account.
-    return render(request, "login_sent.html", {"email": email})
+                                     url=sign_in_url(settings.base_url, token, next_path),
+                                     language=_page_language(request))
+    except Exception as exc:
+        # Not log.exception: the traceback of a refused link would carry the start of the token.
+        log.error("sign-in mail not queued", extra={"error": type(exc).__name__})
 
 
 @router.get("/login/{token}", response_class=HTMLResponse, name="login_confirm_form", include_in_schema=False)
 def login_confirm_form(request: Request, token: str, next: str | None = None):
-    return render(request, "login_confirm.html", {"token": token, "next": _safe_next(next)})
+    return render(request, "login_confirm.html", {"token": token, "next": safe_next(next)})
 
 
 @router.post("/login/{token}", name="login_confirm", include_in_schema=False)
@@ -89,7 +124,7 @@ def login_confirm(request: Request, token: str, next: str = Form("/")):
     except SignInError as exc:
         return render(request, "login.html", {"email": "", "next": "/", "errors": {
             "link": "expired" if exc.expired else "invalid"}}, status_code=400)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",
                         secure=settings.base_url.startswith("https://"), max_age=12 * 3600)
     return response
@@ -97,6 +132,9 @@ def login_confirm(request: Request, token: str, next: str = Form("/")):
 
 @router.post("/logout", name="logout", include_in_schema=False)
 def logout(request: Request):
+    """Ends this user's sessions everywhere, not just here: a copied or left-behind cookie dies too."""
+    with transaction(request.app.state.engine) as session:
+        end_sessions(session=session, user_id=request.state.user.id)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -153,7 +153,7 @@ def page_visits(settings, world, seeded: Seeded) -> list[Visit]:
         Visit("error-404", "anonymous", "/confirm/forged-link", 404),
         Visit("error-403", "contact", "/queue", 403),
         Visit("error-403", "governor_a", "/admin/sources", 403),
-        Visit("error-400", "governor_a", "/alerts/not-a-number", 400),
+        Visit("error-404-bad-id", "governor_a", "/alerts/not-a-number", 404),
         Visit("error-ack-expired", "anonymous", expired_ack_path(settings, world), 410),
         Visit("error-link-invalid", "anonymous", "/p/forged-link", 404),
         Visit("error-click-invalid", "anonymous", "/c/forged-link", 404),
