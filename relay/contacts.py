@@ -69,41 +69,71 @@ def save_contact(*, session: Session, municipality: Organisation, email: str, na
     """Create the contact or, when it exists, add the sectors; never a second row for one address.
 
     status="pending" is the anonymous sign-up: it never touches a contact in use (active, bouncing,
-    a fallback), which is returned unchanged; only its own opt-in may change what it receives.
+    a fallback), which is returned unchanged; only its own opt-in may change what it receives. On an
+    address still waiting for its opt-in it replaces the earlier choice instead of adding to it: anyone
+    may post the form, and the owner's confirmation must not start every sector strangers asked for.
     """
     email = normalise_email(email)
     _validate_choices(sectors, frequency, known_sectors)
-    contact = session.scalars(select(Contact).where(Contact.email == email,
-                                                    Contact.municipality_id == municipality.id)).first()
-    if status == "pending" and contact is not None and contact.status not in ("pending", "unsubscribed"):
-        return contact
     now = utcnow()
-    if contact is None:
-        contact = Contact(email=email, name=name.strip(), municipality_id=municipality.id, status=status,
-                          language=language if language in ("nb", "nn", "en") else None, created_at=now,
-                          confirmed_at=now if status == "active" else None)
-        session.add(contact)
-        session.flush()
-    elif contact.status in ("unsubscribed", "erased") or (contact.status == "pending" and status == "active"):
+    contact, created = _contact_row(session, municipality, email, name=name, status=status, language=language,
+                                    now=now)
+    if status == "pending" and contact.status not in ("pending", "unsubscribed"):
+        return contact
+    # What a stranger's unconfirmed sign-up asked for is nobody's choice: a new sign-up or a governor
+    # adding the address replaces it rather than adding to it.
+    replaces = status == "pending" or (not created and contact.status == "pending")
+    if not created and (contact.status in ("unsubscribed", "erased")
+                        or (contact.status == "pending" and status == "active")):
+        if contact.status == "pending" and status == "active":
+            contact.confirmed_at = now  # the office vouches for the address the owner never confirmed
         contact.status = status
     for sector in sectors:
         _set_subscription(session, contact, sector, frequency, now)
+    if replaces:
+        _end(session, contact, [s.sector for s in contact.subscriptions if s.sector not in sectors], now)
     audit.record(session=session, actor=actor, action="contact.save", entity="contact", entity_id=contact.id,
                  office_id=municipality.office_id, after={"sectors": sectors, "frequency": frequency, "status": status})
     return contact
 
 
+def _contact_row(session, municipality: Organisation, email: str, *, name: str, status: str, language: str | None,
+                 now) -> tuple[Contact, bool]:
+    """The address's one row in the municipality, and whether this call created it.
+
+    Insert-or-nothing and read back (DELIVERY-AND-RECEIPTS §5.1): of two first sign-ups at once, the loser
+    reads the winner's row and goes on as if it had come a moment later, where a plain insert would hit
+    the unique constraint and answer 500.
+    """
+    query = select(Contact).where(Contact.email == email, Contact.municipality_id == municipality.id)
+    contact = session.scalars(query).first()
+    if contact is not None:
+        return contact, False
+    created = insert_ignore(session, Contact, {
+        "email": email, "name": name.strip(), "municipality_id": municipality.id, "status": status,
+        "language": language if language in ("nb", "nn", "en") else None, "created_at": now,
+        "confirmed_at": now if status == "active" else None,
+    }, ["email", "municipality_id"])
+    return session.scalars(query).one(), created
+
+
 def _set_subscription(session, contact: Contact, sector: str, frequency: str, now) -> None:
-    sub = session.scalars(select(Subscription).where(Subscription.contact_id == contact.id,
-                                                     Subscription.sector == sector)).first()
+    query = select(Subscription).where(Subscription.contact_id == contact.id, Subscription.sector == sector)
+    sub = session.scalars(query).first()
     if sub is None:
-        # Through the relationship, so a contact already loaded in this session sees the new row
-        # (the preferences page is rendered from contact.subscriptions right after the save).
-        contact.subscriptions.append(Subscription(sector=sector, frequency=frequency, created_at=now))
-    else:
-        if not sub.active:
-            sub.active, sub.created_at, sub.ended_at = True, now, None
-        sub.frequency = frequency
+        # Insert-or-nothing, as for the contact: another request may add this sector at the same moment.
+        inserted = insert_ignore(session, Subscription, {"contact_id": contact.id, "sector": sector,
+                                                         "frequency": frequency, "created_at": now},
+                                 ["contact_id", "sector"])
+        # A contact already loaded in this session must see the row (the preferences page is rendered
+        # from contact.subscriptions right after the save).
+        session.expire(contact, ["subscriptions"])
+        if inserted:
+            return
+        sub = session.scalars(query).one()
+    if not sub.active:
+        sub.active, sub.created_at, sub.ended_at = True, now, None
+    sub.frequency = frequency
     session.flush()
 
 

@@ -3,20 +3,48 @@ sign-up mails are queued by relay/web/pages_subscriptions.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay.delivery.outbox import enqueue
 from relay.mail.compose import build_message
-from relay.models import Message, User
+from relay.models import Message, User, utcnow
 from relay.settings import Settings
+
+# Anyone may post the sign-in form with anyone's address, from many client addresses and to any web
+# process: this many sign-in mails per address in this window is plenty for a person who lost a
+# mail, and keeps a stranger from filling the inbox. Counted in the message table, so every process
+# shares it.
+MAX_SIGNIN_MAILS = 5
+SIGNIN_MAIL_WINDOW = timedelta(minutes=15)
+
+
+def signin_mail_key(*, session: Session, to_address: str) -> str | None:
+    """The purpose key for the next sign-in mail to this address, or None while MAX_SIGNIN_MAILS were
+    queued for it within SIGNIN_MAIL_WINDOW. The key names the last sign-in mail to the address, so two
+    requests racing past the count (two processes) still queue one row.
+
+    to_address is the user's stored address, matched exactly as queue_signin_message writes it: SQLite's
+    lower() folds only ASCII, so a case-folded match would miss "Øystein@…" and let it past the limit."""
+    latest = session.execute(
+        select(Message.id, Message.created_at).where(Message.kind == "signin", Message.to_address == to_address)
+        .order_by(Message.id.desc()).limit(MAX_SIGNIN_MAILS)).all()
+    cutoff = utcnow() - SIGNIN_MAIL_WINDOW
+    if sum(1 for row in latest if row.created_at > cutoff) >= MAX_SIGNIN_MAILS:
+        return None
+    digest = hashlib.sha256(to_address.encode()).hexdigest()[:16]
+    return f"signin:{digest}:{latest[0].id if latest else 0}"
 
 
 def queue_signin_message(*, session: Session, settings: Settings, user: User, url: str,
-                         language: str | None = None) -> Message:
-    """The sign-in link, in the language of the page it was asked for from (else the user's own)."""
-    key = f"signin:{secrets.token_hex(8)}"
+                         language: str | None = None, key: str | None = None) -> Message:
+    """The sign-in link, in the language of the page it was asked for from (else the user's own).
+    `key` (from signin_mail_key) makes a second request racing for the same slot queue nothing."""
+    key = key or f"signin:{secrets.token_hex(8)}"
     composed = build_message(
         "signin", to=user.email, language=language or user.language or "nb", settings=settings, message_key=key,
         context={"recipient_name": user.name, "login_url": url, "minutes": settings.login_link_minutes},

@@ -66,7 +66,7 @@ class Message(Base):
     __tablename__ = "message"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    purpose_key: Mapped[str] = mapped_column(String(200), unique=True)  # digest:<id>, alert:<a>:<c>, signin:<jti> …
+    purpose_key: Mapped[str] = mapped_column(String(200), unique=True)  # digest:<id>, alert:<a>:<c>, signin:<address hash>:<n> …
     kind: Mapped[str] = mapped_column(String(20))  # digest | alert | optin | signin | bounce-notice | ops-alert
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"), index=True)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digest.id", ondelete="SET NULL"))
@@ -116,3 +116,5 @@ class DomainBudget(Base):
 
 
 Index("ix_message_due", Message.status, Message.next_attempt_at)
+# Sign-in mails sent to one address lately (relay/outgoing.py: signin_mail_key), without a table scan.
+Index("ix_message_to_address_kind", Message.to_address, Message.kind)

@@ -9,8 +9,9 @@ import unicodedata
 from collections import defaultdict, deque
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.engine import Engine
 
 from relay.auth import (
     SignInError,
@@ -21,7 +22,8 @@ from relay.auth import (
     session_cookie_value,
 )
 from relay.db import transaction
-from relay.outgoing import queue_signin_message
+from relay.outgoing import queue_signin_message, signin_mail_key
+from relay.settings import Settings
 from relay.web.access import PUBLIC, SIGNED_IN
 from relay.web.templating import LANGUAGE_COOKIE, WEB_LANGUAGES, render
 
@@ -29,7 +31,10 @@ router = APIRouter()
 ACCESS = {"login_form": PUBLIC, "login_request": PUBLIC, "login_confirm_form": PUBLIC,
           "login_confirm": PUBLIC, "logout": SIGNED_IN}
 SESSION_COOKIE = "relay_session"
-_attempts: dict[str, deque] = defaultdict(deque)  # per client address, in this process
+# A first line against one noisy client only: the window is per client address and lives in this
+# process, so several web processes (or many client addresses) pass it. The limit per account address
+# that holds everywhere is relay.outgoing.signin_mail_key, counted in the message table.
+_attempts: dict[str, deque] = defaultdict(deque)
 MAX_ATTEMPTS_PER_MINUTE = 10
 MAX_NEXT_LENGTH = 2000
 log = logging.getLogger("relay.web")
@@ -77,7 +82,7 @@ def login_form(request: Request, next: str | None = None):
 
 
 @router.post("/login", response_class=HTMLResponse, name="login_request", include_in_schema=False)
-def login_request(request: Request, email: str = Form(""), next: str = Form("/")):
+def login_request(request: Request, background: BackgroundTasks, email: str = Form(""), next: str = Form("/")):
     email = email.strip()
     if "@" not in email or len(email) > 320:
         return render(request, "login.html", {"email": email, "next": safe_next(next),
@@ -85,25 +90,31 @@ def login_request(request: Request, email: str = Form(""), next: str = Form("/")
     if _rate_limited(request):
         return render(request, "login.html", {"email": email, "next": safe_next(next),
                                               "errors": {"email": "rate_limited"}}, status_code=429)
-    _queue_sign_in_mail(request, email, safe_next(next))
-    # The same answer whether or not the address has an account, and whatever happened to the mail.
+    # Looked up only after the answer is sent (FastAPI runs background tasks then), for every address:
+    # the time to answer must not tell a stranger whether the address has an account. The same page,
+    # too, whether or not it has one and whatever happened to the mail.
+    background.add_task(queue_sign_in_mail, request.app.state.engine, request.app.state.settings,
+                        email=email, next_path=safe_next(next), language=_page_language(request))
     return render(request, "login_sent.html", {"email": email})
 
 
-def _queue_sign_in_mail(request: Request, email: str, next_path: str) -> None:
-    """Queue the link for an active account. A failure is logged, never shown: a different answer
-    for a known address would tell a stranger that the address has an account."""
-    settings = request.app.state.settings
+def queue_sign_in_mail(engine: Engine, settings: Settings, *, email: str, next_path: str,
+                       language: str | None) -> None:
+    """Queue the link for an active account, within the per-address limit. Runs after the response, so
+    whatever happens here is logged, never shown (and must not raise: nobody is left to answer)."""
     try:
-        with transaction(request.app.state.engine) as session:
+        with transaction(engine) as session:
             user = get_user_by_email(session=session, email=email)
             if user is None:
                 return
-            token = create_login_link(session=session, settings=settings, user=user)
-            if token is not None:
-                queue_signin_message(session=session, settings=settings, user=user,
-                                     url=sign_in_url(settings.base_url, token, next_path),
-                                     language=_page_language(request))
+            key = signin_mail_key(session=session, to_address=user.email)
+            token = create_login_link(session=session, settings=settings, user=user) if key else None
+            if token is None:
+                # The user id, never the address or a token: whoever reads the log needs neither.
+                log.warning("sign-in mail refused: too many for this address", extra={"user": user.id})
+                return
+            queue_signin_message(session=session, settings=settings, user=user, key=key, language=language,
+                                 url=sign_in_url(settings.base_url, token, next_path))
     except Exception as exc:
         # Not log.exception: the traceback of a refused link would carry the start of the token.
         log.error("sign-in mail not queued", extra={"error": type(exc).__name__})

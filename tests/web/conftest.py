@@ -93,6 +93,17 @@ def client_for(app, engine, settings, world):
         client.close()
 
 
+@pytest.fixture
+def fresh_client_window():
+    """The per-client sign-in limit lives in the process (relay/web/pages_login.py); a test that signs in
+    often starts and ends with a clean window."""
+    from relay.web import pages_login
+
+    pages_login._attempts.clear()
+    yield
+    pages_login._attempts.clear()
+
+
 def csrf_of(client: TestClient, path: str = "/login") -> str:
     """A form token for this client's browser cookie (read from a page's logout or form field)."""
     page = client.get(path)

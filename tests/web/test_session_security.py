@@ -17,19 +17,13 @@ from relay import links
 from relay.db import transaction
 from relay.models import Message, User
 from relay.users import save_user
-from relay.web import pages_login
 from relay.web.app import SESSION_COOKIE
 from tests.web.conftest import VESTLAND, csrf_of
 
 UNKNOWN = "nobody@example.no"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    """The per-address sign-in limit lives in the process; each test starts with a clean window."""
-    pages_login._attempts.clear()
-    yield
-    pages_login._attempts.clear()
+pytestmark = pytest.mark.usefixtures("fresh_client_window")
 
 
 def _email(engine, user_id: int) -> str:

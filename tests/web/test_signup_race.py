@@ -1,0 +1,74 @@
+"""Sign-ups for one address that overlap: two at the same moment, or a second before the first is confirmed.
+
+A sign-up that loses the race for a new address answers the page every sign-up gets (no 500, nothing that
+tells whether the address existed). A stranger cannot pile sectors onto a pending address: each sign-up
+replaces the pending choice, and the owner's confirmation starts only the latest one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from relay.db import transaction
+from relay.models import Contact
+from tests.test_contacts_pending import rival_commits_before_insert, sign_up
+from tests.web.conftest import csrf_of
+from tests.web.test_signup_security import _mails, _open_voss, _sign_up, _text
+
+
+def _active_sectors(engine, address: str) -> tuple[str, list[tuple[str, str]]]:
+    with transaction(engine) as s:
+        contact = s.scalars(select(Contact).where(Contact.email == address)).one()
+        return contact.status, sorted((x.sector, x.frequency) for x in contact.subscriptions if x.active)
+
+
+def _confirm_from_mail(client, engine, address: str):
+    link = re.search(r"https://relay\.test(/confirm/\S+)", _text(_mails(engine, address)[0])).group(1)
+    return client.post(link, data={"csrf_token": csrf_of(client, link)})
+
+
+def test_a_signup_that_loses_the_race_for_a_new_address_answers_the_usual_page(client_for, engine, world):
+    _open_voss(engine, world)
+    anonymous = client_for("anonymous")
+    usual = _sign_up(anonymous, "ola@voss.kommune.no")
+
+    def rival(other):
+        sign_up(other, world.munis_a[0], ["housing"], email="kari@voss.kommune.no")
+
+    with rival_commits_before_insert(engine, "contact", rival) as fired:
+        raced = _sign_up(anonymous, "kari@voss.kommune.no")
+
+    assert fired, "the rival did not run between the read and the insert"
+    assert (usual.status_code, raced.status_code) == (200, 200)
+    assert raced.text.replace("kari@voss.kommune.no", "ADDRESS") == usual.text.replace("ola@voss.kommune.no", "ADDRESS")
+    assert _active_sectors(engine, "kari@voss.kommune.no") == (
+        "pending", [("child-welfare", "immediate"), ("health-care", "immediate")])
+    assert len(_mails(engine, "kari@voss.kommune.no")) == 1
+
+
+def test_only_the_latest_signup_before_the_confirmation_is_started(client_for, engine, world):
+    _open_voss(engine, world)
+    anonymous = client_for("anonymous")
+    _sign_up(anonymous, "kari@voss.kommune.no", sectors=["child-welfare", "health-care"], frequency="weekly")
+    _sign_up(anonymous, "kari@voss.kommune.no", sectors=["housing"], frequency="monthly")
+    _sign_up(anonymous, "kari@voss.kommune.no", sectors=["education", "health-care"], frequency="immediate")
+    assert len(_mails(engine, "kari@voss.kommune.no")) == 1  # the first mail's link is the one to confirm
+
+    assert _confirm_from_mail(anonymous, engine, "kari@voss.kommune.no").status_code == 200
+
+    assert _active_sectors(engine, "kari@voss.kommune.no") == (
+        "active", [("education", "immediate"), ("health-care", "immediate")])
+
+
+def test_signing_up_a_confirmed_address_again_changes_nothing(client_for, engine, world):
+    _open_voss(engine, world)
+    anonymous = client_for("anonymous")
+    _sign_up(anonymous, "kari@voss.kommune.no", sectors=["housing"], frequency="monthly")
+    _confirm_from_mail(anonymous, engine, "kari@voss.kommune.no")
+
+    again = _sign_up(anonymous, "kari@voss.kommune.no", sectors=["education"], frequency="immediate")
+
+    assert again.status_code == 200
+    assert _active_sectors(engine, "kari@voss.kommune.no") == ("active", [("housing", "monthly")])
