@@ -163,9 +163,14 @@ def set_fallback(*, session: Session, municipality: Organisation, email: str, ac
     """The municipality's postmottak: receives alerts for sectors nobody there follows."""
     email = normalise_email(email)
     before = municipality.fallback_email
-    municipality.fallback_email = email
     contact = session.scalars(select(Contact).where(Contact.municipality_id == municipality.id,
                                                     Contact.kind == "fallback")).first()
+    # One row per address in a municipality: a person's own address cannot also be its postmottak
+    # (the unique constraint would answer 500), and the person's subscriptions would be muddled with it.
+    if session.scalar(select(Contact.id).where(Contact.municipality_id == municipality.id, Contact.email == email,
+                                               Contact.id != (contact.id if contact else -1))) is not None:
+        raise ContactError("fallback_is_a_person", field="fallback_email")
+    municipality.fallback_email = email
     if contact is None:
         contact = Contact(email=email, name="Postmottak", municipality_id=municipality.id, kind="fallback",
                           status="active", created_at=utcnow(), confirmed_at=utcnow())

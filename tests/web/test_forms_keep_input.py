@@ -116,10 +116,14 @@ def test_adding_a_contact_with_a_bad_address_keeps_the_form(client_for, engine, 
                                                                               page.text)
 
 
+def _save_bergen(gov, fallback_email: str, mail_domains: str, **kwargs):
+    return gov.post("/municipalities/4601", data={"csrf_token": csrf_of(gov), "fallback_email": fallback_email,
+                                                  "mail_domains": mail_domains}, **kwargs)
+
+
 def test_a_bad_postmottak_is_shown_on_its_own_municipality(client_for, engine, world):
     gov = client_for("governor_a")
-    page = gov.post("/municipalities/4601", data={"csrf_token": csrf_of(gov), "fallback_email": "postmottak-bergen",
-                                                  "mail_domains": "bergen.kommune.no"})
+    page = _save_bergen(gov, "postmottak-bergen", "bergen.kommune.no")
     assert page.status_code == 400
     assert "gyldig e-postadresse" in _linked(page.text, "fb-4601")
     assert 'value="postmottak-bergen"' in page.text and 'value="bergen.kommune.no"' in page.text
@@ -138,16 +142,34 @@ def test_a_sign_in_link_cannot_send_the_browser_elsewhere(client_for):
 
 def test_a_saved_municipality_says_so_and_an_emptied_postmottak_is_refused(client_for, engine, world):
     gov = client_for("governor_a")
-    saved = gov.post("/municipalities/4601", data={"csrf_token": csrf_of(gov), "fallback_email": "postmottak@bergen.test",
-                                                   "mail_domains": "bergen.test"}, follow_redirects=False)
+    saved = _save_bergen(gov, "postmottak@bergen.test", "bergen.test", follow_redirects=False)
     assert saved.status_code == 303
     page = gov.get(saved.headers["location"])
     assert "Lagret for Bergen." in page.text and 'role="status"' in page.text
-    emptied = gov.post("/municipalities/4601", data={"csrf_token": csrf_of(gov), "fallback_email": " ",
-                                                     "mail_domains": "bergen.test voss.test"})
+    emptied = _save_bergen(gov, " ", "bergen.test voss.test")
     assert emptied.status_code == 400
     assert "kan ikke være tomt" in _linked(emptied.text, "fb-4601")
     assert 'value="bergen.test voss.test"' in emptied.text
     with transaction(engine) as s:
         bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
         assert (bergen.fallback_email, bergen.mail_domains) == ("postmottak@bergen.test", "bergen.test")
+
+
+def test_a_postmottak_that_is_a_persons_address_is_refused_and_the_person_kept(client_for, engine, world):
+    """One row per address in a municipality: before, this was the unique constraint's 500."""
+    from relay.contacts import save_contact
+
+    with transaction(engine) as s:
+        bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
+        save_contact(session=s, municipality=bergen, email="kari@bergen.test", name="Kari", sectors=["education"],
+                     frequency="weekly", known_sectors={"education"}, status="active")
+    gov = client_for("governor_a")
+    page = _save_bergen(gov, "kari@bergen.test", "bergen.test")
+    assert page.status_code == 400
+    assert "allerede en kontaktperson" in _linked(page.text, "fb-4601")
+    assert 'value="kari@bergen.test"' in page.text and 'value="bergen.test"' in page.text
+    with transaction(engine) as s:
+        bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
+        assert (bergen.fallback_email, bergen.mail_domains) == (None, None)
+        [kari] = s.scalars(select(Contact).where(Contact.municipality_id == bergen.id)).all()
+        assert (kari.email, kari.kind, kari.status) == ("kari@bergen.test", "person", "active")
