@@ -105,7 +105,9 @@ def _contact_row(session, municipality: Organisation, email: str, *, name: str, 
     reads the winner's row and goes on as if it had come a moment later, where a plain insert would hit
     the unique constraint and answer 500.
     """
-    query = select(Contact).where(Contact.email == email, Contact.municipality_id == municipality.id)
+    # FOR UPDATE (PostgreSQL; SQLite has one writer anyway): saves of one address take turns, where two
+    # touching its subscriptions in different orders would deadlock.
+    query = select(Contact).where(Contact.email == email, Contact.municipality_id == municipality.id).with_for_update()
     contact = session.scalars(query).first()
     if contact is not None:
         return contact, False
@@ -167,9 +169,17 @@ def set_fallback(*, session: Session, municipality: Organisation, email: str, ac
                                                     Contact.kind == "fallback")).first()
     # One row per address in a municipality: a person's own address cannot also be its postmottak
     # (the unique constraint would answer 500), and the person's subscriptions would be muddled with it.
-    if session.scalar(select(Contact.id).where(Contact.municipality_id == municipality.id, Contact.email == email,
-                                               Contact.id != (contact.id if contact else -1))) is not None:
+    holder = session.scalars(select(Contact).where(Contact.municipality_id == municipality.id, Contact.email == email,
+                                                   Contact.id != (contact.id if contact else -1))).first()
+    if holder is not None and holder.status != "pending":
         raise ContactError("fallback_is_a_person", field="fallback_email")
+    if holder is not None:
+        # Nobody confirmed that sign-up (anyone may post the form with the shared mailbox's address):
+        # it must not keep the office from naming its postmottak.
+        from relay.ops.privacy import erase_contact
+
+        erase_contact(session=session, contact=holder, actor=actor, only_this_row=True)
+        session.flush()  # the address is free before the postmottak row takes it
     municipality.fallback_email = email
     if contact is None:
         contact = Contact(email=email, name="Postmottak", municipality_id=municipality.id, kind="fallback",

@@ -8,6 +8,7 @@ as if it had come a moment later, not with the unique constraint's IntegrityErro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -28,20 +29,38 @@ ADDRESS = "kari@voss.kommune.no"
 def rival_commits_before_insert(engine, table: str, rival: Callable[[Session], object]) -> Iterator[list[str]]:
     """Run `rival` in its own transaction, on another connection, right before this test's first INSERT into
     `table`: the moment when both requests have found nothing and both are about to insert. Yields the
-    statements it fired on, so a test can show the interleaving happened."""
+    statements it fired on, so a test can show the interleaving happened.
+
+    Where this request already holds a row lock the rival needs (PostgreSQL: save_contact locks the
+    contact row), the rival waits for this request's commit instead: that is the fix working, and the
+    outcome must be the same."""
     fired: list[str] = []
+    rivals: list[threading.Thread] = []
+    failures: list[BaseException] = []
+
+    def run_rival() -> None:
+        try:
+            with transaction(engine) as other:
+                rival(other)
+        except BaseException as exc:  # re-raised in the test's thread
+            failures.append(exc)
 
     def before_insert(conn, cursor, statement, parameters, context, executemany):
         if not fired and statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
             fired.append(statement)
-            with transaction(engine) as other:
-                rival(other)
+            rivals.append(threading.Thread(target=run_rival))
+            rivals[0].start()
+            rivals[0].join(2)  # done by now unless it waits for a lock this request holds
 
     event.listen(engine, "before_cursor_execute", before_insert)
     try:
         yield fired
     finally:
         event.remove(engine, "before_cursor_execute", before_insert)
+        for thread in rivals:
+            thread.join(30)
+    if failures:
+        raise failures[0]
 
 
 def sign_up(session: Session, municipality_id: int, sectors: list[str], *, status="pending", frequency="weekly",
@@ -143,3 +162,50 @@ def test_a_pending_signup_leaves_an_active_contact_unchanged(engine, voss):
     with transaction(engine) as s:
         sign_up(s, voss, ["housing"], frequency="immediate")
     assert stored(engine) == before == [("active", {"child-welfare": ("weekly", True)})]
+
+
+def test_two_saves_of_one_address_in_opposite_sector_order_do_not_deadlock(engine, voss):
+    """PostgreSQL locks rows: two sign-ups touching the same subscriptions in opposite orders deadlocked
+    (a 500 for one of them) until saves of one address took turns on the contact row."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there is no lock order to get wrong")
+
+    with transaction(engine) as s:
+        sign_up(s, voss, ["housing"])
+    a_inside, b_inside = threading.Event(), threading.Event()
+    local = threading.local()
+    results: dict[str, str] = {}
+
+    def pause_after_first_subscription_insert(conn, cursor, statement, parameters, context, executemany):
+        # Each request, once it has written one subscription, waits for the other to get that far too.
+        if statement.lstrip().upper().startswith("INSERT INTO SUBSCRIPTION") and not getattr(local, "paused", 0):
+            local.paused = 1
+            local.mine.set()
+            local.theirs.wait(1)
+
+    def run(name: str, sectors: list[str], mine, theirs, after=None) -> None:
+        local.mine, local.theirs = mine, theirs
+        if after is not None:
+            after.wait(5)
+        try:
+            with transaction(engine) as s:
+                sign_up(s, voss, sectors)
+            results[name] = "ok"
+        except Exception as exc:  # what the page would have turned into a 500
+            results[name] = type(exc).__name__
+
+    event.listen(engine, "after_cursor_execute", pause_after_first_subscription_insert)
+    try:
+        threads = [threading.Thread(target=run, args=("A", ["child-welfare", "education"], a_inside, b_inside)),
+                   threading.Thread(target=run, args=("B", ["education", "child-welfare"], b_inside, a_inside,
+                                                      a_inside))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(engine, "after_cursor_execute", pause_after_first_subscription_insert)
+    assert results == {"A": "ok", "B": "ok"}
+    [(status, subscriptions)] = stored(engine)
+    assert status == "pending" and {k for k, (_, active) in subscriptions.items() if active} == {"child-welfare",
+                                                                                                  "education"}

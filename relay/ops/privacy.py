@@ -115,10 +115,14 @@ def erase_address(*, session: Session, email: str, actor: str = "cli", now: date
     return _erase(session, _contacts(session, address), address, actor, now or utcnow(), whole_person=True)
 
 
-def erase_contact(*, session: Session, contact: Contact, actor: str, now: datetime | None = None) -> ErasureReport:
+def erase_contact(*, session: Session, contact: Contact, actor: str, now: datetime | None = None,
+                  only_this_row: bool = False) -> ErasureReport:
     """Erase one contact row (retention: an unsubscribed mailbox). When the same address is still an
-    active contact elsewhere, or a user, only this row and its own messages are erased."""
+    active contact elsewhere, or a user, or the caller says so (only_this_row: the address itself lives
+    on, e.g. as a postmottak), only this row and its own messages are erased."""
     address = (contact.email or "").strip().lower()
+    if only_this_row:
+        return _erase(session, [contact], address, actor, now or utcnow(), whole_person=False)
     others = session.scalar(select(func.count()).select_from(Contact).where(
         func.lower(Contact.email) == address, Contact.id != contact.id))
     users = session.scalar(select(func.count()).select_from(User).where(

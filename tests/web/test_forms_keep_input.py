@@ -173,3 +173,24 @@ def test_a_postmottak_that_is_a_persons_address_is_refused_and_the_person_kept(c
         assert (bergen.fallback_email, bergen.mail_domains) == (None, None)
         [kari] = s.scalars(select(Contact).where(Contact.municipality_id == bergen.id)).all()
         assert (kari.email, kari.kind, kari.status) == ("kari@bergen.test", "person", "active")
+
+
+def test_a_strangers_unconfirmed_signup_of_the_postmottak_address_does_not_block_it(client_for, engine, world):
+    """Anyone may sign up postmottak@… on /signup: the pending row is erased (only it and its opt-in mail),
+    and the office names its postmottak."""
+    from relay.contacts import save_contact
+
+    with transaction(engine) as s:
+        bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
+        stranger = save_contact(session=s, municipality=bergen, email="postmottak@bergen.test", name="X",
+                                sectors=["education"], frequency="weekly", known_sectors={"education"},
+                                status="pending").id
+    gov = client_for("governor_a")
+    assert _save_bergen(gov, "postmottak@bergen.test", "bergen.test", follow_redirects=False).status_code == 303
+    with transaction(engine) as s:
+        bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
+        assert bergen.fallback_email == "postmottak@bergen.test"
+        rows = {c.id: (c.kind, c.status, c.email) for c in
+                s.scalars(select(Contact).where(Contact.municipality_id == bergen.id))}
+        assert rows.pop(stranger) == ("person", "erased", None)
+        assert list(rows.values()) == [("fallback", "active", "postmottak@bergen.test")]
