@@ -42,7 +42,7 @@ COLUMNS = {  # in foreign-key order
     "alert_sector": ("alert_id", "sector"),
     "alert_target": ("alert_id", "municipality_id"),
     "message": ("id", "purpose_key", "kind", "contact_id", "to_address", "envelope_from", "subject",
-                "message_id_header", "mime", "status", "attempts", "possible_duplicates", "created_at",
+                "message_id_header", "status", "attempts", "possible_duplicates", "created_at",
                 "next_attempt_at", "sent_at"),
     "assignment": ("id", "alert_id", "contact_id", "municipality_id", "via", "message_id", "assigned_at"),
     "receipt_event": ("id", "dedupe_key", "kind", "occurred_at", "message_id", "alert_id", "contact_id",
@@ -138,7 +138,7 @@ def _ladder(loader: Loader, rng: random.Random, alert_id: int, muni: int, contac
     queued = approved + timedelta(minutes=rng.randint(1, 600))
     accepted = queued + timedelta(seconds=rng.randint(1, 300)) if rng.random() < 0.97 else None
     loader.add("message", (message_id, f"bench:{message_id}", "alert", contact, "x@bench.test", "b@relay.test", "V",
-                           f"<{message_id}@bench>", b"", "sent" if accepted else "queued", 1, 0, queued, queued, accepted))
+                           f"<{message_id}@bench>", "sent" if accepted else "queued", 1, 0, queued, queued, accepted))
     loader.add("assignment", (assignment_id, alert_id, contact, muni, "immediate", message_id, approved))
     events = []
     if accepted:

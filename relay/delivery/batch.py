@@ -30,7 +30,7 @@ from relay.delivery.lanes import LanePool, lane_pool
 from relay.delivery.policy import Verdict
 from relay.delivery.recorder import Recorder, Sent, Settle, in_transaction
 from relay.delivery.transitions import Outcome
-from relay.models import Message, utcnow
+from relay.models import Message, MessageBody, utcnow
 
 log = logging.getLogger("relay.delivery")
 BUSY_PAUSE = timedelta(minutes=1)  # untried messages wait this long after their lanes gave up
@@ -93,8 +93,9 @@ def _claim(*, session, worker: str, now: datetime, batch: int, rate_per_minute: 
     if not ids:
         return Claimed([], 0)
     rows = session.connection().execute(
-        select(Message.id, Message.to_address, Message.envelope_from, Message.message_id_header, Message.mime,
+        select(Message.id, Message.to_address, Message.envelope_from, Message.message_id_header, MessageBody.mime,
                Message.created_at, Message.deadline_at, Message.contact_id)
+        .outerjoin(MessageBody, MessageBody.message_id == Message.id)
         .where(Message.id.in_(ids)).order_by(Message.id)
     )
     items = [OutboxItem(*row) for row in rows]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from relay.models import Message, utcnow
+from relay.models import Message, MessageBody, utcnow
 from relay.store.upsert import insert_ignore
 
 FAILING_STATUSES = ("temporary-failure", "permanent-failure", "technical-failure")
@@ -42,13 +42,16 @@ def enqueue(
     same purpose produce one row. The caller's transaction commits it.
     """
     now = now or utcnow()
-    insert_ignore(session, Message, dict(
+    if insert_ignore(session, Message, dict(
         purpose_key=purpose_key, kind=kind, contact_id=contact_id, digest_id=digest_id,
         to_address=to_address, envelope_from=envelope_from, subject=subject,
-        message_id_header=message_id_header, mime=as_bytes(message), status="queued", attempts=0,
+        message_id_header=message_id_header, status="queued", attempts=0,
         possible_duplicates=0, created_at=now, next_attempt_at=now,
         deadline_at=now + timedelta(hours=deadline_hours),
-    ), ["purpose_key"])
+    ), ["purpose_key"]):
+        # In the same transaction, so no sender can claim the message before its bytes are there.
+        message_id = session.scalar(select(Message.id).where(Message.purpose_key == purpose_key))
+        session.execute(insert(MessageBody).values(message_id=message_id, mime=as_bytes(message)))
     return session.scalars(
         select(Message).where(Message.purpose_key == purpose_key).execution_options(populate_existing=True)
     ).one()

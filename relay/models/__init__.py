@@ -12,6 +12,7 @@ from relay.models.delivery import (
     DigestRun,
     DomainBudget,
     Message,
+    MessageBody,
 )
 from relay.models.documents import Document
 from relay.models.items import Item, ItemAlias, ItemChange, Source, SourceRun, Tag
@@ -31,7 +32,7 @@ from relay.models.reports import (
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
     "ItemChange", "Tag", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
-    "DigestRun", "Digest", "DomainBudget", "Assignment", "Message", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
+    "DigestRun", "Digest", "DomainBudget", "Assignment", "Message", "MessageBody", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
     "ReceiptEvent", "ReceiptEventMonth", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User",
     "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
     "ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState",

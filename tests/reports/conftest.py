@@ -18,7 +18,7 @@ from tests.web.conftest import app, client_for, world  # noqa: F401 - fixtures s
 def _message(s, contact, at, accepted=True) -> int:
     return s.scalar(insert(Message).returning(Message.id).values(
         purpose_key=f"digest:{contact.id}", kind="digest", contact_id=contact.id, to_address=contact.email,
-        envelope_from="b@relay.test", subject="Varsel", message_id_header=f"<{contact.id}@relay.test>", mime=b"",
+        envelope_from="b@relay.test", subject="Varsel", message_id_header=f"<{contact.id}@relay.test>",
         status="sent" if accepted else "queued", created_at=at, next_attempt_at=at, sent_at=at if accepted else None))
 
 
@@ -44,3 +44,15 @@ def receipts(engine, world):  # noqa: F811 - the imported fixture
                                                  acknowledged_at=at + timedelta(hours=25), updated_at=at,
                                                  follow_up="will-follow-up"))
     return world
+
+
+@pytest.fixture
+def vestland(engine, receipts) -> int:
+    """A county (Vestland) holding Voss and Bergen."""
+    with transaction(engine) as s:
+        county = Organisation(profile="no", kind="county", code="46", name="Vestland")
+        s.add(county)
+        s.flush()
+        for muni_id in receipts.munis_a:
+            s.get(Organisation, muni_id).county_id = county.id
+        return county.id

@@ -211,7 +211,7 @@ def _write_people_and_alerts(session, world: World) -> None:
     keys = list(world.messages)
     _ids(session, Message, [{
         "purpose_key": k, "kind": "digest", "contact_id": world.ids[world.messages[k]["contact"]], "to_address": "x@y.test",
-        "envelope_from": "b@relay.test", "subject": "Digest", "message_id_header": f"<{k}@relay.test>", "mime": b"",
+        "envelope_from": "b@relay.test", "subject": "Digest", "message_id_header": f"<{k}@relay.test>",
         "status": "sent" if world.messages[k]["accepted_at"] else "queued", "created_at": world.messages[k]["created_at"],
         "next_attempt_at": world.messages[k]["created_at"], "sent_at": world.messages[k]["accepted_at"],
     } for k in keys], keys, world)
