@@ -3,25 +3,32 @@ and the annual evaluation as HTML or PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from relay.db import transaction
 from relay.i18n import translator
+from relay.models import utcnow
 from relay.reports.annual import REPORT_LANGUAGES, annual_report, render_html, render_pdf
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.export import FORMATS, to_csv, to_xlsx
-from relay.reports.labels import Register
+from relay.reports.labels import Register, body_name
 from relay.reports.national import national_report
+from relay.reports.schemas import AlertReport, MunicipalityReport
 from relay.reports.tables import Table, alert_tables, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
 from relay.web.pages_report_scope import check_alert, check_municipality, fresh, read_filters
-from relay.web.pages_reports import Scope, report_scope, reports
+from relay.web.pages_reports import Scope, _slug, report_scope, reports
 from relay.web.templating import request_language
 
 router = APIRouter()
 ACCESS = {"report_export": READERS, "report_alert_export": READERS, "report_municipality_export": READERS,
           "report_annual": READERS, "report_annual_pdf": READERS}
+TITLE_SLUG = 60  # an alert title in a file name: enough words to recognise it
 
 
 def _download(tables: list[Table], table: str, fmt: str, name: str, language: str,
@@ -63,7 +70,10 @@ def report_alert_export(request: Request, alert_id: int, table: str, fmt: str):
     with transaction(request.app.state.engine) as session:
         check_alert(request, session, alert_id)
         report = alert_report(session=session, alert_id=alert_id)
-    return _download(alert_tables(report, translator(language)), table, fmt, f"relay-alert-{alert_id}", language)
+        read_at = utcnow()
+    t = translator(language)
+    scope = alert_scope(report, read_at, t, request.app.state.settings.timezone)
+    return _download(alert_tables(report, t), table, fmt, f"relay-alert-{alert_id}", language, scope)
 
 
 @router.get("/reports/municipalities/{code}/export/{table}.{fmt}", name="report_municipality_export",
@@ -74,8 +84,41 @@ def report_municipality_export(request: Request, code: str, table: str, fmt: str
     with transaction(request.app.state.engine) as session:
         check_municipality(request, session, code)
         report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
-    return _download(municipality_tables(report, translator(language)), table, fmt, f"relay-municipality-{code}",
-                     language)
+        read_at = utcnow()
+    t = translator(language)
+    scope = municipality_scope(report, read_at, t, request.app.state.settings.timezone)
+    return _download(municipality_tables(report, t), table, fmt, f"relay-municipality-{code}", language, scope)
+
+
+def alert_scope(report: AlertReport, read_at: datetime, t: Callable[..., str], zone: str) -> Scope:
+    """Which alert, whose, and when: what a reader opening relay-alert-17-….xlsx a week later needs.
+    The labels are the report tables' own column headings."""
+    alert = report.alert
+    rows = [(t("reports.col.alert_id"), str(alert.id)), (t("reports.col.title"), alert.title),
+            (t("reports.col.body"), body_name(alert.body, t)), (t("reports.col.office"), alert.office),
+            (t("reports.col.approved_at"), _office_clock(alert.approved_at, zone)),
+            (t("web.reports.figures_as_of"), _office_clock(read_at, zone))]
+    return Scope([alert.title], _cut_at_word(_slug(alert.title), TITLE_SLUG), rows)
+
+
+def municipality_scope(report: MunicipalityReport, read_at: datetime, t: Callable[..., str], zone: str) -> Scope:
+    rows = [(t("reports.col.municipality"), report.name), (t("reports.col.code"), report.code),
+            (t("reports.col.county"), report.county), (t("reports.col.office"), report.office),
+            (t("web.reports.figures_as_of"), _office_clock(read_at, zone))]
+    return Scope([report.name], _slug(report.name), rows)
+
+
+def _office_clock(moment: datetime, zone: str) -> str:
+    """As the pages show a time (relay.web.templating.local_moment), as plain text for a cell."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _cut_at_word(slug: str, limit: int) -> str:
+    if len(slug) <= limit:
+        return slug
+    cut = slug[:limit + 1]  # one more: a word that ends exactly at the limit is kept whole
+    return cut.rsplit("-", 1)[0] if "-" in cut else slug[:limit]
 
 
 def _annual(request: Request, year: int):

@@ -10,19 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from relay.db import transaction
-from relay.models import Alert, Organisation
-
-
-@pytest.fixture
-def vestland(engine, receipts) -> int:
-    """A county (Vestland) holding Voss and Bergen."""
-    with transaction(engine) as s:
-        county = Organisation(profile="no", kind="county", code="46", name="Vestland")
-        s.add(county)
-        s.flush()
-        for muni_id in receipts.munis_a:
-            s.get(Organisation, muni_id).county_id = county.id
-        return county.id
+from relay.models import Alert
 
 
 def _lead(page: str) -> str:
