@@ -221,10 +221,25 @@ async def signup(request: Request):
 @router.get("/confirm/{token}", response_class=HTMLResponse, name="confirm_form", include_in_schema=False)
 def confirm_form(request: Request, token: str):
     try:
-        links.read_confirm(request.app.state.settings, token)
+        contact_id = links.read_confirm(request.app.state.settings, token)
     except TokenError as exc:
         return _invalid(request, exc)
-    return render(request, "confirm.html", {"token": token, "done": False})
+    with transaction(request.app.state.engine) as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.status == "erased":
+            return render(request, "link_invalid.html", {"expired": False}, status_code=404)
+        return render(request, "confirm.html", {"token": token, "done": False, **_confirm_context(request, contact)})
+
+
+def _confirm_context(request, contact: Contact) -> dict:
+    """What confirming starts (or started): anyone may post the sign-up form with this address, and the
+    latest sign-up before the confirmation sets the choice, so the owner sees it before saying yes."""
+    speech = _speak_as_mail(request, contact)
+    names, t = sector_names(speech["lang"]), speech["t"]
+    choices = [(names.get(s.sector, s.sector), t(f"web.subs.freq_{s.frequency}"))
+               for s in sorted(contact.subscriptions, key=lambda s: list(names).index(s.sector)
+                               if s.sector in names else len(names)) if s.active]
+    return {"email": contact.email, "municipality": contact.municipality.name, "choices": choices, **speech}
 
 
 @router.post("/confirm/{token}", response_class=HTMLResponse, name="confirm", include_in_schema=False)
@@ -239,4 +254,5 @@ def confirm(request: Request, token: str):
         except ContactError:
             return render(request, "link_invalid.html", {"expired": False}, status_code=404)
         url = links.preferences_url(request.app.state.settings, contact_id=contact.id)
-    return render(request, "confirm.html", {"token": token, "done": True, "preferences_url": url})
+        return render(request, "confirm.html", {"token": token, "done": True, "preferences_url": url,
+                                                **_confirm_context(request, contact)})

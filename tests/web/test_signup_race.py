@@ -55,8 +55,16 @@ def test_only_the_latest_signup_before_the_confirmation_is_started(client_for, e
     _sign_up(anonymous, "kari@voss.kommune.no", sectors=["housing"], frequency="monthly")
     _sign_up(anonymous, "kari@voss.kommune.no", sectors=["education", "health-care"], frequency="immediate")
     assert len(_mails(engine, "kari@voss.kommune.no")) == 1  # the first mail's link is the one to confirm
+    # The owner sees what confirming will start before saying yes, and what it started afterwards.
+    link = re.search(r"https://relay\.test(/confirm/\S+)", _text(_mails(engine, "kari@voss.kommune.no")[0])).group(1)
+    chosen = ["<li>Barnehage og skule: Straks</li>", "<li>Helsetenester: Straks</li>"]  # Voss writes nynorsk
+    asked = anonymous.get(link)
+    assert "kari@voss.kommune.no i Voss vil få varsel frå Relay om:" in asked.text
+    assert [item for item in re.findall(r"<li>[^<]*</li>", asked.text) if ": " in item] == chosen
 
-    assert _confirm_from_mail(anonymous, engine, "kari@voss.kommune.no").status_code == 200
+    confirmed = _confirm_from_mail(anonymous, engine, "kari@voss.kommune.no")
+    assert confirmed.status_code == 200
+    assert "får no varsel frå Relay om:" in confirmed.text and all(item in confirmed.text for item in chosen)
 
     assert _active_sectors(engine, "kari@voss.kommune.no") == (
         "active", [("education", "immediate"), ("health-care", "immediate")])
