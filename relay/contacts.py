@@ -53,7 +53,7 @@ def check_domain(municipality: Organisation, email: str) -> None:
         raise ContactError("wrong_domain")
 
 
-def _validate_choices(sectors: list[str], frequency: str, known_sectors: set[str]) -> None:
+def validate_choices(sectors: list[str], frequency: str, known_sectors: set[str]) -> None:
     if not sectors:
         raise ContactError("no_sectors", field="sectors")
     unknown = [s for s in sectors if s not in known_sectors]
@@ -74,7 +74,7 @@ def save_contact(*, session: Session, municipality: Organisation, email: str, na
     may post the form, and the owner's confirmation must not start every sector strangers asked for.
     """
     email = normalise_email(email)
-    _validate_choices(sectors, frequency, known_sectors)
+    validate_choices(sectors, frequency, known_sectors)
     now = utcnow()
     contact, created = _contact_row(session, municipality, email, name=name, status=status, language=language,
                                     now=now)

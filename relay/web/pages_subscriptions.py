@@ -3,7 +3,9 @@ RFC 8058 one-click), and self sign-up with double opt-in limited to the municipa
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import logging
+
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -29,6 +31,7 @@ from relay.web.access import PUBLIC
 from relay.web.templating import render, request_language
 
 router = APIRouter()
+log = logging.getLogger("relay.web")
 ACCESS = {name: PUBLIC for name in (
     "preferences", "preferences_save", "unsubscribe_page", "unsubscribe_post", "signup_form", "signup",
     "confirm_form", "confirm",
@@ -186,8 +189,8 @@ def signup_form(request: Request):
 
 
 @router.post("/signup", response_class=HTMLResponse, name="signup", include_in_schema=False)
-async def signup(request: Request):
-    from relay.contacts import check_domain, normalise_email
+async def signup(request: Request, background: BackgroundTasks):
+    from relay.contacts import check_domain, normalise_email, validate_choices
 
     form = await request.form()
     values = {"email": str(form.get("email", "")).strip(), "name": str(form.get("name", "")).strip(),
@@ -203,19 +206,35 @@ async def signup(request: Request):
             if muni is None:
                 raise ContactError("choose_municipality", field="municipality")
             check_domain(muni, normalise_email(values["email"]))
+            validate_choices(values["sectors"], values["frequency"], set(sector_names("nb")))
+        except ContactError as exc:
+            return render(request, "signup.html", _signup_context(request, session, values, {exc.field: str(exc)}),
+                          status_code=400)
+        municipality_id, mail_language = muni.id, _mail_language(muni, language)
+    # Everything that depends on whether the address is new, pending or in use happens after the answer
+    # (FastAPI runs background tasks then): the same page, in the same time, in every case.
+    background.add_task(sign_up_after_answer, request.app.state.engine, settings, municipality_id=municipality_id,
+                        values=values, page_language=language, mail_language=mail_language)
+    return render(request, "signup_sent.html", {"email": values["email"]})
+
+
+def sign_up_after_answer(engine, settings, *, municipality_id: int, values: dict, page_language: str,
+                         mail_language: str) -> None:
+    """Save the pending sign-up and queue its mail (at most one an hour). The form was checked before the
+    answer; what fails now is logged, never shown (nobody is left to answer, and a different answer
+    would tell whether the address is known)."""
+    try:
+        with transaction(engine) as session:
+            muni = session.get(Organisation, municipality_id)
             contact = save_contact(session=session, municipality=muni, email=values["email"], name=values["name"],
                                    sectors=values["sectors"], frequency=values["frequency"],
                                    known_sectors=set(sector_names("nb")), status="pending", actor="signup",
-                                   language=language if language in ("nb", "nn") else None)
-        except ContactError as exc:
-            session.rollback()
-            return render(request, "signup.html", _signup_context(request, session, values, {exc.field: str(exc)}),
-                          status_code=400)
-        # The same answer whether the address was new, pending or already in use: no enumeration.
-        key = signup_mail_key(session, contact.email)
-        if key is not None:
-            _queue_signup_mail(session, settings, contact, key=key, language=_mail_language(muni, language))
-    return render(request, "signup_sent.html", {"email": values["email"]})
+                                   language=page_language if page_language in ("nb", "nn") else None)
+            key = signup_mail_key(session, contact.email)
+            if key is not None:
+                _queue_signup_mail(session, settings, contact, key=key, language=mail_language)
+    except Exception as exc:
+        log.error("sign-up not saved", extra={"error": type(exc).__name__, "municipality_id": municipality_id})
 
 
 @router.get("/confirm/{token}", response_class=HTMLResponse, name="confirm_form", include_in_schema=False)

@@ -80,3 +80,34 @@ def test_signing_up_a_confirmed_address_again_changes_nothing(client_for, engine
 
     assert again.status_code == 200
     assert _active_sectors(engine, "kari@voss.kommune.no") == ("active", [("housing", "monthly")])
+
+
+def test_the_signup_is_saved_only_after_the_answer_is_sent(app, engine, world):
+    """Whether the address is new, pending or in use changes what is written, and writing takes time: so
+    nothing is written until the answer's last byte is out, and the time to answer tells nothing."""
+    from starlette.testclient import TestClient
+
+    _open_voss(engine, world)
+    at_answer = {}
+
+    async def count_when_answered(scope, receive, send):
+        async def send_then_count(message):
+            await send(message)
+            if (message["type"] == "http.response.body" and not message.get("more_body", False)
+                    and scope.get("method") == "POST" and scope.get("path") == "/signup"):
+                with transaction(engine) as s:
+                    at_answer["contacts"] = len(s.scalars(select(Contact).where(
+                        Contact.email == "kari@voss.kommune.no")).all())
+                at_answer["mails"] = len(_mails(engine, "kari@voss.kommune.no"))
+
+        await app(scope, receive, send_then_count)
+
+    client = TestClient(count_when_answered, base_url="https://relay.test")
+    try:
+        assert _sign_up(client, "kari@voss.kommune.no").status_code == 200
+    finally:
+        client.close()
+    assert at_answer == {"contacts": 0, "mails": 0}
+    assert _active_sectors(engine, "kari@voss.kommune.no") == (
+        "pending", [("child-welfare", "immediate"), ("health-care", "immediate")])
+    assert len(_mails(engine, "kari@voss.kommune.no")) == 1
