@@ -36,17 +36,28 @@ SESSION_COOKIE = "relay_session"
 # that holds everywhere is relay.outgoing.signin_mail_key, counted in the message table.
 _attempts: dict[str, deque] = defaultdict(deque)
 MAX_ATTEMPTS_PER_MINUTE = 10
+MAX_CLIENTS_KEPT = 10_000  # client addresses remembered before the quiet ones are forgotten
 MAX_NEXT_LENGTH = 2000
 log = logging.getLogger("relay.web")
 
 
 def _rate_limited(request: Request) -> bool:
     key = request.client.host if request.client else "?"
-    now, window = time.monotonic(), _attempts[key]
+    now = time.monotonic()
+    if len(_attempts) >= MAX_CLIENTS_KEPT:
+        _forget_quiet_clients(now)
+    window = _attempts[key]
     while window and window[0] < now - 60:
         window.popleft()
     window.append(now)
     return len(window) > MAX_ATTEMPTS_PER_MINUTE
+
+
+def _forget_quiet_clients(now: float) -> None:
+    """Clients with no request in the last minute have nothing left to count: without this the table
+    would keep every address that ever asked, for as long as the process runs."""
+    for key in [k for k, window in _attempts.items() if not window or window[-1] < now - 60]:
+        del _attempts[key]
 
 
 def safe_next(target: str | None) -> str:

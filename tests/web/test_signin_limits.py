@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from relay.db import transaction
 from relay.delivery.outbox import enqueue
 from relay.models import LoginToken, Message, User
 from relay.outgoing import MAX_SIGNIN_MAILS, SIGNIN_MAIL_WINDOW, queue_signin_message, signin_mail_key
+from relay.web import pages_login
 from tests.web.conftest import csrf_of
 
 UNKNOWN = "nobody@example.no"
@@ -151,3 +153,21 @@ def test_it_looks_the_address_up_only_after_the_answer_is_sent(app, engine, worl
         client.close()
     assert at_answer == {"mails": 0}
     assert _signin_mails_to(engine, known) == 1
+
+
+def test_the_per_client_window_forgets_clients_that_went_quiet(monkeypatch):
+    """A long-running process must not keep every client address that ever asked."""
+    monkeypatch.setattr(pages_login, "MAX_CLIENTS_KEPT", 3)
+    clock = iter([0.0, 1.0, 2.0, 70.0, 71.0])
+    monkeypatch.setattr(pages_login, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+
+    def request_from(host: str):
+        return SimpleNamespace(client=SimpleNamespace(host=host))
+
+    for host in ("a", "b", "c"):
+        assert not pages_login._rate_limited(request_from(host))
+    assert set(pages_login._attempts) == {"a", "b", "c"}
+    assert not pages_login._rate_limited(request_from("d"))  # at 70 s: a, b, c have been quiet a minute
+    assert set(pages_login._attempts) == {"d"}
+    assert not pages_login._rate_limited(request_from("d"))
+    assert len(pages_login._attempts["d"]) == 2
