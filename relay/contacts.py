@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -53,6 +54,18 @@ def check_domain(municipality: Organisation, email: str) -> None:
         raise ContactError("wrong_domain")
 
 
+NAME_MAX = 200  # the contact.name column
+
+
+def checked_name(name: str) -> str:
+    """The name as stored: trimmed, within the column, without control characters (PostgreSQL refuses a
+    NUL byte; a line break has no place in a name shown on the governors' pages)."""
+    name = name.strip()
+    if len(name) > NAME_MAX or any(unicodedata.category(c) == "Cc" for c in name):
+        raise ContactError("invalid_name", field="name")
+    return name
+
+
 def validate_choices(sectors: list[str], frequency: str, known_sectors: set[str]) -> None:
     if not sectors:
         raise ContactError("no_sectors", field="sectors")
@@ -74,6 +87,7 @@ def save_contact(*, session: Session, municipality: Organisation, email: str, na
     may post the form, and the owner's confirmation must not start every sector strangers asked for.
     """
     email = normalise_email(email)
+    name = checked_name(name)
     validate_choices(sectors, frequency, known_sectors)
     now = utcnow()
     contact, created = _contact_row(session, municipality, email, name=name, status=status, language=language,
@@ -107,7 +121,8 @@ def _contact_row(session, municipality: Organisation, email: str, *, name: str, 
     """
     # FOR UPDATE (PostgreSQL; SQLite has one writer anyway): saves of one address take turns, where two
     # touching its subscriptions in different orders would deadlock.
-    query = select(Contact).where(Contact.email == email, Contact.municipality_id == municipality.id).with_for_update()
+    query = (select(Contact).where(Contact.email == email, Contact.municipality_id == municipality.id)
+             .with_for_update().execution_options(populate_existing=True))
     contact = session.scalars(query).first()
     if contact is not None:
         return contact, False
@@ -196,6 +211,9 @@ def set_fallback(*, session: Session, municipality: Organisation, email: str, ac
 def update_preferences(*, session: Session, contact: Contact, choices: dict[str, str | None],
                        language: str | None, known_sectors: set[str]) -> None:
     """choices: sector → frequency, or None to stop that sector."""
+    # The contact row first, as save_contact takes it: two writers of one contact's subscriptions then
+    # take turns instead of locking them in opposite orders (a deadlock on PostgreSQL).
+    session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
     now = utcnow()
     for sector, frequency in choices.items():
         if sector not in known_sectors:

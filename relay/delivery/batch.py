@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from relay.delivery.budget import domain_of, spend
 from relay.delivery.claim import Release, claim_due, release_many
@@ -99,6 +99,12 @@ def _claim(*, session, worker: str, now: datetime, batch: int, rate_per_minute: 
         .where(Message.id.in_(ids)).order_by(Message.id)
     )
     items = [OutboxItem(*row) for row in rows]
+    if bodiless := [item.id for item in items if item.mime is None]:
+        # Nothing to send: a final state with the reason, rather than an empty mail or a claim left to expire.
+        session.execute(update(Message).where(Message.id.in_(bodiless)).values(
+            status="technical-failure", last_reply="message body missing", claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False))
+        items = [item for item in items if item.mime is not None]
     waits = spend(session=session, domains=[domain_of(item.to_address) for item in items], now=now,
                   rate_per_minute=rate_per_minute)
     over = [Release(item.id, now + timedelta(seconds=wait), "domain rate limit")

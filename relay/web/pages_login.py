@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -34,9 +34,9 @@ SESSION_COOKIE = "relay_session"
 # A first line against one noisy client only: the window is per client address and lives in this
 # process, so several web processes (or many client addresses) pass it. The limit per account address
 # that holds everywhere is relay.outgoing.signin_mail_key, counted in the message table.
-_attempts: dict[str, deque] = defaultdict(deque)
+_attempts: OrderedDict[str, deque] = OrderedDict()
 MAX_ATTEMPTS_PER_MINUTE = 10
-MAX_CLIENTS_KEPT = 10_000  # client addresses remembered before the quiet ones are forgotten
+MAX_CLIENTS_KEPT = 10_000  # client addresses remembered; the least recently seen go first
 MAX_NEXT_LENGTH = 2000
 log = logging.getLogger("relay.web")
 
@@ -44,20 +44,16 @@ log = logging.getLogger("relay.web")
 def _rate_limited(request: Request) -> bool:
     key = request.client.host if request.client else "?"
     now = time.monotonic()
-    if len(_attempts) >= MAX_CLIENTS_KEPT:
-        _forget_quiet_clients(now)
-    window = _attempts[key]
+    # Most recently seen last; beyond MAX_CLIENTS_KEPT the least recently seen is forgotten, in constant
+    # time, however many addresses ask (an IPv6 prefix holds plenty).
+    window = _attempts.pop(key, None) or deque()
+    _attempts[key] = window
+    while len(_attempts) > MAX_CLIENTS_KEPT:
+        _attempts.popitem(last=False)
     while window and window[0] < now - 60:
         window.popleft()
     window.append(now)
     return len(window) > MAX_ATTEMPTS_PER_MINUTE
-
-
-def _forget_quiet_clients(now: float) -> None:
-    """Clients with no request in the last minute have nothing left to count: without this the table
-    would keep every address that ever asked, for as long as the process runs."""
-    for key in [k for k, window in _attempts.items() if not window or window[-1] < now - 60]:
-        del _attempts[key]
 
 
 def safe_next(target: str | None) -> str:

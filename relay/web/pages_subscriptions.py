@@ -190,7 +190,7 @@ def signup_form(request: Request):
 
 @router.post("/signup", response_class=HTMLResponse, name="signup", include_in_schema=False)
 async def signup(request: Request, background: BackgroundTasks):
-    from relay.contacts import check_domain, normalise_email, validate_choices
+    from relay.contacts import check_domain, checked_name, normalise_email, validate_choices
 
     form = await request.form()
     values = {"email": str(form.get("email", "")).strip(), "name": str(form.get("name", "")).strip(),
@@ -206,6 +206,7 @@ async def signup(request: Request, background: BackgroundTasks):
             if muni is None:
                 raise ContactError("choose_municipality", field="municipality")
             check_domain(muni, normalise_email(values["email"]))
+            checked_name(values["name"])
             validate_choices(values["sectors"], values["frequency"], set(sector_names("nb")))
         except ContactError as exc:
             return render(request, "signup.html", _signup_context(request, session, values, {exc.field: str(exc)}),
@@ -234,6 +235,7 @@ def sign_up_after_answer(engine, settings, *, municipality_id: int, values: dict
             if key is not None:
                 _queue_signup_mail(session, settings, contact, key=key, language=mail_language)
     except Exception as exc:
+        # The class, not the message: a database error's message carries the statement's values (the address).
         log.error("sign-up not saved", extra={"error": type(exc).__name__, "municipality_id": municipality_id})
 
 

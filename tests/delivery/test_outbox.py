@@ -93,3 +93,35 @@ def test_it_does_not_write_a_maildir_file_twice_for_one_message(engine, settings
         row.status = "queued"
     send_all(engine=engine, settings=settings, worker="t", now=T0)
     assert len(list((settings.maildir_path / "new").iterdir())) == 1
+
+
+def test_a_message_without_its_bytes_ends_with_the_reason_and_the_rest_are_sent(engine, settings):
+    """The bytes live in message_body (migration 0009); a message row without one is nothing to send."""
+    from relay.models import MessageBody
+
+    broken, fine = queue(engine, ["a@voss.test", "b@voss.test"], now=T0)
+    with transaction(engine) as session:
+        session.execute(MessageBody.__table__.delete().where(MessageBody.message_id == broken))
+    send_all(engine=engine, settings=settings, worker="t", now=T0)
+    with transaction(engine) as session:
+        assert [(m.status, m.last_reply, m.claimed_by) for m in (session.get(Message, broken),)] == [
+            ("technical-failure", "message body missing", None)]
+        assert session.get(Message, fine).status == "sent"
+    assert len(list((settings.maildir_path / "new").iterdir())) == 1
+
+
+def test_the_bytes_are_stored_beside_the_message_and_read_back_through_it(engine):
+    with transaction(engine) as session:
+        message = enqueue(session=session, purpose_key="p:1", kind="alert", to_address="a@voss.test",
+                          envelope_from="b@relay.test", message=b"To: a@voss.test\r\n\r\nHei", subject="s",
+                          message_id_header="<p1@relay.test>")
+        assert message.mime == b"To: a@voss.test\r\n\r\nHei"
+        message.mime = b""  # as erasure does
+    with transaction(engine) as session:
+        from relay.models import MessageBody
+
+        assert session.get(MessageBody, message.id).mime == b""
+        assert session.scalar(select(Message.mime).where(Message.id == message.id)) == b""
+        session.delete(session.get(Message, message.id))
+    with transaction(engine) as session:
+        assert session.get(MessageBody, message.id) is None  # deleted with its message

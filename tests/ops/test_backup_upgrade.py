@@ -118,3 +118,28 @@ def test_the_last_migration_downgrades_with_data_and_upgrades_again(tmp_path):
     assert same and all(kept[name] == before[name] for name in same)
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
+
+
+def test_the_message_body_migration_moves_the_bytes_both_ways(tmp_path):
+    """0009 moves message.mime into message_body and back; a message without a body row (nothing to send)
+    comes back with empty bytes instead of stopping the downgrade halfway."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'body.db'}")
+    migrate.upgrade(engine, "0008")
+    row = ("INSERT INTO message (id, purpose_key, kind, to_address, envelope_from, subject, message_id_header, "
+           "mime, status, attempts, possible_duplicates, created_at, next_attempt_at) VALUES "
+           "(:id, :key, 'alert', 'a@b.test', 'c@d.test', 's', :mid, :mime, 'sent', 1, 0, '2026-01-01', '2026-01-01')")
+    with engine.begin() as connection:
+        connection.execute(text(row), {"id": 1, "key": "p1", "mid": "<1@t>", "mime": b"To: a\r\n\r\nHei"})
+    migrate.upgrade(engine, "0009")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT message_id, mime FROM message_body")).all() == [(1, b"To: a\r\n\r\nHei")]
+        connection.execute(text("INSERT INTO message (id, purpose_key, kind, to_address, envelope_from, subject, "
+                                "message_id_header, status, attempts, possible_duplicates, created_at, "
+                                "next_attempt_at) VALUES (2, 'p2', 'alert', 'a@b.test', 'c@d.test', 's', '<2@t>', "
+                                "'sent', 1, 0, '2026-01-01', '2026-01-01')"))
+    migrate.downgrade(engine, "0008")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, mime FROM message ORDER BY id")).all() == [
+            (1, b"To: a\r\n\r\nHei"), (2, b"")]
+    migrate.upgrade(engine)
+    assert migrate.is_current(engine)

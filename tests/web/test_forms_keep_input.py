@@ -194,3 +194,24 @@ def test_a_strangers_unconfirmed_signup_of_the_postmottak_address_does_not_block
                 s.scalars(select(Contact).where(Contact.municipality_id == bergen.id))}
         assert rows.pop(stranger) == ("person", "erased", None)
         assert list(rows.values()) == [("fallback", "active", "postmottak@bergen.test")]
+
+
+def test_a_name_too_long_or_with_control_characters_is_refused_before_the_answer(client_for, engine, world):
+    """The sign-up is saved after the answer: what the database would refuse (over 200 characters, a NUL
+    byte on PostgreSQL) must be refused before it, with the reason, not lost after "check your mail"."""
+    seed_pages(engine, world)
+    anonymous, gov = client_for("anonymous"), client_for("governor_a")
+    for name in ("x" * 201, "Kari\x00Nordmann", "Kari\nNordmann"):
+        page = anonymous.post("/signup", data={
+            "csrf_token": csrf_of(anonymous), "municipality": "4621", "email": "kari@voss.kommune.no",
+            "name": name, "sectors": ["health-care"], "frequency": "weekly"})
+        assert page.status_code == 400, repr(name)
+        assert "høyst 200 tegn" in _linked(page.text, "name")
+        added = gov.post("/contacts", data={"csrf_token": csrf_of(gov), "municipality": "4601",
+                                            "email": "kari@bergen.kommune.no", "name": name,
+                                            "sectors": ["health-care"], "frequency": "weekly"})
+        assert added.status_code == 400, repr(name)
+        assert "høyst 200 tegn" in _linked(added.text, "c-name")
+    assert 'maxlength="200"' in anonymous.get("/signup").text
+    with transaction(engine) as s:
+        assert s.scalars(select(Contact).where(Contact.email.like("kari@%"))).all() == []

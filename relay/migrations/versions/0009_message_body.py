@@ -31,6 +31,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.add_column('message', sa.Column('mime', sa.LargeBinary(), nullable=False, server_default=sa.text("''")))
-    op.execute('UPDATE message SET mime = (SELECT mime FROM message_body WHERE message_body.message_id = message.id)')
+    empty = "''::bytea" if op.get_bind().dialect.name == "postgresql" else "X''"
+    # The default fills the column for existing rows; a message without a body row keeps it. PostgreSQL
+    # drops it again below, as 0008 had none (SQLite would need a table rebuild to, and keeps it).
+    op.add_column('message', sa.Column('mime', sa.LargeBinary(), nullable=False, server_default=sa.text(empty)))
+    op.execute(sa.text('UPDATE message SET mime = COALESCE((SELECT mime FROM message_body '
+                       'WHERE message_body.message_id = message.id), :empty)')
+               .bindparams(sa.bindparam('empty', b'', type_=sa.LargeBinary())))
     op.drop_table('message_body')
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column('message', 'mime', server_default=None)
