@@ -3,6 +3,7 @@ RFC 8058 one-click), and self sign-up with double opt-in limited to the municipa
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -260,16 +261,29 @@ def _confirm_context(request, contact: Contact) -> dict:
     choices = [(names.get(s.sector, s.sector), t(f"web.subs.freq_{s.frequency}"))
                for s in sorted(contact.subscriptions, key=lambda s: list(names).index(s.sector)
                                if s.sector in names else len(names)) if s.active]
-    return {"email": contact.email, "municipality": contact.municipality.name, "choices": choices, **speech}
+    return {"email": contact.email, "municipality": contact.municipality.name, "choices": choices,
+            "choice_key": choice_key(contact), **speech}
+
+
+def choice_key(contact: Contact) -> str:
+    """A fingerprint of the active choice, posted back by the confirmation form: a sign-up that changed the
+    choice after the page was opened makes the confirmation ask again rather than start what was not shown."""
+    active = sorted(f"{s.sector}:{s.frequency}" for s in contact.subscriptions if s.active)
+    return hashlib.sha256(" ".join(active).encode()).hexdigest()[:16]
 
 
 @router.post("/confirm/{token}", response_class=HTMLResponse, name="confirm", include_in_schema=False)
-def confirm(request: Request, token: str):
+async def confirm(request: Request, token: str):
     try:
         contact_id = links.read_confirm(request.app.state.settings, token)
     except TokenError as exc:
         return _invalid(request, exc)
+    shown = (await request.form()).get("choices")
     with transaction(request.app.state.engine) as session:
+        contact = session.get(Contact, contact_id)
+        if contact is not None and contact.status == "pending" and shown != choice_key(contact):
+            return render(request, "confirm.html", {"token": token, "done": False, "changed": True,
+                                                    **_confirm_context(request, contact)}, status_code=409)
         try:
             contact = confirm_contact(session=session, contact_id=contact_id)
         except ContactError:

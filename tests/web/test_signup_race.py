@@ -14,8 +14,7 @@ from sqlalchemy import select
 from relay.db import transaction
 from relay.models import Contact
 from tests.test_contacts_pending import rival_commits_before_insert, sign_up
-from tests.web.conftest import csrf_of
-from tests.web.test_signup_security import _mails, _open_voss, _sign_up, _text
+from tests.web.test_signup_security import _confirm_data, _mails, _open_voss, _sign_up, _text
 
 
 def _active_sectors(engine, address: str) -> tuple[str, list[tuple[str, str]]]:
@@ -26,7 +25,7 @@ def _active_sectors(engine, address: str) -> tuple[str, list[tuple[str, str]]]:
 
 def _confirm_from_mail(client, engine, address: str):
     link = re.search(r"https://relay\.test(/confirm/\S+)", _text(_mails(engine, address)[0])).group(1)
-    return client.post(link, data={"csrf_token": csrf_of(client, link)})
+    return client.post(link, data=_confirm_data(client, link))
 
 
 def test_a_signup_that_loses_the_race_for_a_new_address_answers_the_usual_page(client_for, engine, world):
@@ -111,3 +110,20 @@ def test_the_signup_is_saved_only_after_the_answer_is_sent(app, engine, world):
     assert _active_sectors(engine, "kari@voss.kommune.no") == (
         "pending", [("child-welfare", "immediate"), ("health-care", "immediate")])
     assert len(_mails(engine, "kari@voss.kommune.no")) == 1
+
+
+def test_a_choice_changed_after_the_page_was_opened_is_not_confirmed_unseen(client_for, engine, world):
+    _open_voss(engine, world)
+    owner, stranger = client_for("anonymous"), client_for("anonymous")
+    _sign_up(owner, "kari@voss.kommune.no", sectors=["housing"], frequency="monthly")
+    link = re.search(r"https://relay\.test(/confirm/\S+)", _text(_mails(engine, "kari@voss.kommune.no")[0])).group(1)
+    seen = _confirm_data(owner, link)  # the owner opens the page: housing, monthly
+    _sign_up(stranger, "kari@voss.kommune.no", sectors=["education"], frequency="immediate")
+
+    again = owner.post(link, data=seen)
+    assert again.status_code == 409
+    assert "Valet er endra sidan du opna sida" in again.text and "<li>Barnehage og skule: Straks</li>" in again.text
+    assert _active_sectors(engine, "kari@voss.kommune.no") == ("pending", [("education", "immediate")])
+
+    assert owner.post(link, data=_confirm_data(owner, link)).status_code == 200  # now seen, and confirmed
+    assert _active_sectors(engine, "kari@voss.kommune.no") == ("active", [("education", "immediate")])
