@@ -193,9 +193,9 @@ def test_it_records_the_lanes_chunks_together_in_group_commits(engine, settings)
     def count(_connection):
         commits.append(1)
 
-    event.listen(engine, "commit", count)
+    queue(engine, [f"r{i}@k{i % 7}.voss.test" for i in range(4 * CHUNK)], now=T0)
+    event.listen(engine, "commit", count)  # after queueing: its commit is not the drain's
     with FaultServer() as server:
-        queue(engine, [f"r{i}@k{i % 7}.voss.test" for i in range(4 * CHUNK)], now=T0)
         report = send_all(engine=engine, worker="t", now=T0,
                           settings=with_smtp(settings, host="127.0.0.1", port=server.port, concurrency=4,
                                              domain_rate_per_minute=100_000))
