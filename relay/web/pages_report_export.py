@@ -4,8 +4,7 @@ and the annual evaluation as HTML or PDF."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,6 +19,7 @@ from relay.reports.labels import Register, body_name
 from relay.reports.national import national_report
 from relay.reports.schemas import AlertReport, MunicipalityReport
 from relay.reports.tables import Table, alert_tables, municipality_tables, national_tables
+from relay.reports.tables import fmt as shown  # as the tables show times: Norwegian time
 from relay.web.access import READERS, visible_office
 from relay.web.pages_report_scope import check_alert, check_municipality, fresh, read_filters
 from relay.web.pages_reports import Scope, _slug, report_scope, reports
@@ -72,7 +72,7 @@ def report_alert_export(request: Request, alert_id: int, table: str, fmt: str):
         report = alert_report(session=session, alert_id=alert_id)
         read_at = utcnow()
     t = translator(language)
-    scope = alert_scope(report, read_at, t, request.app.state.settings.timezone)
+    scope = alert_scope(report, read_at, t)
     return _download(alert_tables(report, t), table, fmt, f"relay-alert-{alert_id}", language, scope)
 
 
@@ -86,32 +86,26 @@ def report_municipality_export(request: Request, code: str, table: str, fmt: str
         report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
         read_at = utcnow()
     t = translator(language)
-    scope = municipality_scope(report, read_at, t, request.app.state.settings.timezone)
+    scope = municipality_scope(report, read_at, t)
     return _download(municipality_tables(report, t), table, fmt, f"relay-municipality-{code}", language, scope)
 
 
-def alert_scope(report: AlertReport, read_at: datetime, t: Callable[..., str], zone: str) -> Scope:
+def alert_scope(report: AlertReport, read_at: datetime, t: Callable[..., str]) -> Scope:
     """Which alert, whose, and when: what a reader opening relay-alert-17-….xlsx a week later needs.
     The labels are the report tables' own column headings."""
     alert = report.alert
     rows = [(t("reports.col.alert_id"), str(alert.id)), (t("reports.col.title"), alert.title),
             (t("reports.col.body"), body_name(alert.body, t)), (t("reports.col.office"), alert.office),
-            (t("reports.col.approved_at"), _office_clock(alert.approved_at, zone)),
-            (t("web.reports.figures_as_of"), _office_clock(read_at, zone))]
+            (t("reports.col.approved_at"), shown(alert.approved_at, "time")),
+            (t("reports.figures_as_of"), shown(read_at, "time"))]
     return Scope([alert.title], _cut_at_word(_slug(alert.title), TITLE_SLUG), rows)
 
 
-def municipality_scope(report: MunicipalityReport, read_at: datetime, t: Callable[..., str], zone: str) -> Scope:
+def municipality_scope(report: MunicipalityReport, read_at: datetime, t: Callable[..., str]) -> Scope:
     rows = [(t("reports.col.municipality"), report.name), (t("reports.col.code"), report.code),
             (t("reports.col.county"), report.county), (t("reports.col.office"), report.office),
-            (t("web.reports.figures_as_of"), _office_clock(read_at, zone))]
+            (t("reports.figures_as_of"), shown(read_at, "time"))]
     return Scope([report.name], _slug(report.name), rows)
-
-
-def _office_clock(moment: datetime, zone: str) -> str:
-    """As the pages show a time (relay.web.templating.local_moment), as plain text for a cell."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _cut_at_word(slug: str, limit: int) -> str:
