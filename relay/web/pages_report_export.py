@@ -22,7 +22,7 @@ from relay.reports.tables import Table, alert_tables, municipality_tables, natio
 from relay.reports.tables import fmt as shown  # as the tables show times: Norwegian time
 from relay.web.access import READERS, visible_office
 from relay.web.pages_report_scope import check_alert, check_municipality, fresh, read_filters
-from relay.web.pages_reports import Scope, _slug, report_scope, reports
+from relay.web.pages_reports import Scope, file_slug, report_scope, reports
 from relay.web.templating import request_language
 
 router = APIRouter()
@@ -98,21 +98,14 @@ def alert_scope(report: AlertReport, read_at: datetime, t: Callable[..., str]) -
             (t("reports.col.body"), body_name(alert.body, t)), (t("reports.col.office"), alert.office),
             (t("reports.col.approved_at"), shown(alert.approved_at, "time")),
             (t("reports.figures_as_of"), shown(read_at, "time"))]
-    return Scope([alert.title], _cut_at_word(_slug(alert.title), TITLE_SLUG), rows)
+    return Scope([alert.title], file_slug(alert.title, TITLE_SLUG), rows)
 
 
 def municipality_scope(report: MunicipalityReport, read_at: datetime, t: Callable[..., str]) -> Scope:
     rows = [(t("reports.col.municipality"), report.name), (t("reports.col.code"), report.code),
             (t("reports.col.county"), report.county), (t("reports.col.office"), report.office),
             (t("reports.figures_as_of"), shown(read_at, "time"))]
-    return Scope([report.name], _slug(report.name), rows)
-
-
-def _cut_at_word(slug: str, limit: int) -> str:
-    if len(slug) <= limit:
-        return slug
-    cut = slug[:limit + 1]  # one more: a word that ends exactly at the limit is kept whole
-    return cut.rsplit("-", 1)[0] if "-" in cut else slug[:limit]
+    return Scope([report.name], file_slug(report.name), rows)
 
 
 def _annual(request: Request, year: int):

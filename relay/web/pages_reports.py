@@ -54,7 +54,7 @@ def report_scope(filters: Filters, register: Register, t: Callable[..., str], la
     # "Hele landet" only while no office or county narrows it; a sector or a period does not.
     places = [name for name in (office, county) if name] or [t("reports.scope_national")]
     parts = places + [text for text in (sector, body, period) if text]
-    slugs = [_slug(text) for text in (office, county, filters.sector, filters.body) if text] + [period_slug]
+    slugs = [file_slug(text) for text in (office, county, filters.sector, filters.body) if text] + [period_slug]
     every = t("reports.filter.all")
     rows = [(t("reports.col.scope"), " · ".join(parts)),
             (t("reports.filter.start"), filters.start or "–"), (t("reports.filter.end"), filters.end or "–"),
@@ -76,10 +76,15 @@ def _period(filters: Filters, t: Callable[..., str]) -> tuple[str, str]:
     return "", ""
 
 
-def _slug(text: str) -> str:
-    """ASCII for a file name: "Møre og Romsdal" → "more-og-romsdal"."""
+def file_slug(text: str, limit: int | None = None) -> str:
+    """ASCII for a file name: "Møre og Romsdal" → "more-og-romsdal"; with a limit, cut at a word so that
+    it is at most that long (a word that ends exactly at the limit is kept whole)."""
     ascii_text = unicodedata.normalize("NFKD", text.translate(_ASCII)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if limit is None or len(slug) <= limit:
+        return slug
+    cut = slug[:limit + 1]
+    return cut.rsplit("-", 1)[0] if "-" in cut else slug[:limit]
 
 
 @router.get("/reports", response_class=HTMLResponse, name="reports", include_in_schema=False)
