@@ -15,6 +15,7 @@ from time import perf_counter
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
+    Counter,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -47,11 +48,18 @@ HTTP_SECONDS = Histogram(
     ["method", "route", "status"], registry=HTTP_REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+# Work a web process does after it has answered (FastAPI background tasks: a sign-up's save and mail).
+# Nobody is left to see it fail, and the log names only the error's class (its text can carry an
+# address), so the count is what an operator can alert on.
+BACKGROUND_FAILURES = Counter(
+    "relay_background_task_failures_total", "Work done after an HTTP answer that failed, by task",
+    ["task"], registry=HTTP_REGISTRY,
+)
 SENT_STATUSES = ("sent", "delivered")  # accepted by a mail server: what "sent" counts
 
 
 class MetricsMiddleware:
-    """Times every HTTP request, and answers a Prometheus scrape that carries a bearer token.
+    """Times every HTTP request up to its answer's last byte, and answers a Prometheus scrape that carries a bearer token.
 
     Latency is labelled by route *name*, never by raw path: ids in paths would make one time series
     per alert, and a token in a path must never reach the metrics. The token scrape is answered
@@ -72,16 +80,20 @@ class MetricsMiddleware:
             HTTP_SECONDS.labels(scope.get("method", ""), "metrics", str(status[0])).observe(perf_counter() - started)
             return
 
+        answered: list[float] = []
+
         async def send_and_note(message):
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered.append(perf_counter())  # background tasks run after this: not the user's wait
 
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            HTTP_SECONDS.labels(scope.get("method", ""), route_label(scope), str(status[0])).observe(
-                perf_counter() - started)
+            ended = answered[0] if answered else perf_counter()
+            HTTP_SECONDS.labels(scope.get("method", ""), route_label(scope), str(status[0])).observe(ended - started)
 
 
 def _bearer(scope) -> str | None:

@@ -25,6 +25,7 @@ from relay.digests.render import language_for
 from relay.i18n import LANGUAGES, translator
 from relay.mail.compose import build_message
 from relay.models import FREQUENCIES, Contact, Organisation
+from relay.ops.metrics import BACKGROUND_FAILURES
 from relay.register_queries import written_standard
 from relay.sectors import sector_names
 from relay.tokens import TokenError
@@ -238,6 +239,7 @@ def sign_up_after_answer(engine, settings, *, municipality_id: int, values: dict
     except Exception as exc:
         # The class, not the message: a database error's message carries the statement's values (the address).
         log.error("sign-up not saved", extra={"error": type(exc).__name__, "municipality_id": municipality_id})
+        BACKGROUND_FAILURES.labels("signup").inc()
 
 
 @router.get("/confirm/{token}", response_class=HTMLResponse, name="confirm_form", include_in_schema=False)
