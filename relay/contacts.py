@@ -94,6 +94,10 @@ def save_contact(*, session: Session, municipality: Organisation, email: str, na
                                     now=now)
     if status == "pending" and contact.status not in ("pending", "unsubscribed"):
         return contact
+    if contact.kind == "fallback":
+        # The reverse of set_fallback's refusal: the postmottak already receives every sector nobody follows,
+        # and subscriptions on it would look like coverage to nobody (coverage_gaps leaves fallbacks out).
+        raise ContactError("person_is_the_fallback")
     # What a stranger's unconfirmed sign-up asked for is nobody's choice: a new sign-up or a governor
     # adding the address replaces it rather than adding to it.
     replaces = status == "pending" or (not created and contact.status == "pending")

@@ -175,6 +175,29 @@ def test_a_postmottak_that_is_a_persons_address_is_refused_and_the_person_kept(c
         assert (kari.email, kari.kind, kari.status) == ("kari@bergen.test", "person", "active")
 
 
+def test_the_postmottak_cannot_be_added_as_a_contact_person_by_form_or_csv(client_for, engine, world):
+    """The reverse of the test above: the shared mailbox gained a person's subscriptions (which coverage
+    does not count, since fallbacks are left out of it) instead of a refusal."""
+    gov = client_for("governor_a")
+    assert _save_bergen(gov, "postmottak@bergen.test", "bergen.test", follow_redirects=False).status_code == 303
+    page = gov.post("/contacts", data={"csrf_token": csrf_of(gov), "municipality": "4601",
+                                       "email": "postmottak@Bergen.test", "name": "Helsesjef",
+                                       "sectors": ["health-care"], "frequency": "immediate"})
+    assert page.status_code == 400
+    assert "er kommunens postmottak" in _linked(page.text, "c-email")
+    assert 'value="postmottak@Bergen.test"' in page.text and 'value="Helsesjef"' in page.text
+    imported = gov.post("/contacts/import", data={"csrf_token": csrf_of(gov),
+                                                  "text": "4601;postmottak@bergen.test;Skule;education;weekly\n"
+                                                          "4601;rektor@bergen.test;Rektor;education;weekly\n"})
+    assert "er kommunens postmottak" in imported.text
+    with transaction(engine) as s:
+        bergen = s.scalars(select(Organisation).where(Organisation.code == "4601")).one()
+        contacts = {c.email: c for c in s.scalars(select(Contact).where(Contact.municipality_id == bergen.id))}
+        assert set(contacts) == {"postmottak@bergen.test", "rektor@bergen.test"}  # the good CSV row still counts
+        assert s.scalars(select(Subscription).where(
+            Subscription.contact_id == contacts["postmottak@bergen.test"].id)).all() == []
+
+
 def test_a_strangers_unconfirmed_signup_of_the_postmottak_address_does_not_block_it(client_for, engine, world):
     """Anyone may sign up postmottak@… on /signup: the pending row is erased (only it and its opt-in mail),
     and the office names its postmottak."""
