@@ -9,7 +9,9 @@ Throughput goes into Postfix's smtp-sink when it is on PATH (Debian package post
 compared with Postfix's own smtp-source at the same message size, concurrency and connection
 reuse; otherwise into an aiosmtpd sink. Beside the one worker, the same messages go through two
 worker processes splitting the same total concurrency (a configuration the design allows; on two
-cores one Python process is held to about one by its GIL), reported as two_workers. Beside
+cores one Python process is held to about one by its GIL), reported as two_workers; and the two
+halves of the path measured apart (delivery_split.py: the wire alone, the database alone, the
+ceiling they set for one process, CPU per message of the whole machine beside smtp-source's). Beside
 rss2email (when installed: the bench extra), the same feed entries from a local HTTP server into
 the same sink (up to 2,000); skipped with a note when it is not installed. The kill run starts a
 worker process, SIGKILLs it twice mid-batch, sweeps the leases and restarts; a counting aiosmtpd
@@ -43,11 +45,12 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
+from benchmarks import delivery_split as split
 from relay import migrate
 from relay.db import make_engine, transaction
 from relay.delivery.claim import LEASE, sweep_expired_leases
 from relay.delivery.outbox import enqueue
-from relay.delivery.worker import send_all
+from relay.delivery.worker import BATCH, send_all
 from relay.models import Message, utcnow
 from relay.settings import load_settings
 
@@ -95,20 +98,13 @@ def _fresh_db(workdir: Path, name: str, url: str | None = None):
 
 def _enqueue(engine, n: int, size: int) -> int:
     """n messages of about `size` body bytes to 356 municipal domains; returns the mean MIME size."""
-    line = "Samvær etter omsorgsovertaking, artikkel 8 EMK. Kommunen må vurdere samvær.\r\n"
-    body = (line * (size // len(line) + 1))[:size]
     total = 0
     with transaction(engine) as session:
-        for i in range(n):
-            to = f"postmottak@k{i % 356:04d}.kommune.test"
-            mime = (f"From: Relay <relay@relay.test>\r\nTo: {to}\r\nSubject: Relay {i}\r\n"
-                    f"Message-ID: <b{i}@relay.test>\r\nMIME-Version: 1.0\r\n"
-                    f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-                    f"{body}\r\n").encode()
-            total += len(mime)
-            enqueue(session=session, purpose_key=f"bench:{i}", kind="alert", to_address=to,
-                    envelope_from="bounces@relay.test", message=mime, subject=f"Relay {i}",
-                    message_id_header=f"<b{i}@relay.test>")
+        for i, item in enumerate(split.items(n, size)):
+            total += len(item.mime)
+            enqueue(session=session, purpose_key=f"bench:{i}", kind="alert", to_address=item.to_address,
+                    envelope_from=item.envelope_from, message=item.mime, subject=f"Relay {i}",
+                    message_id_header=item.message_id_header)
     return total // max(n, 1)
 
 
@@ -118,23 +114,43 @@ def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
     result: dict = {"messages": n, "mean_message_bytes": mean, "concurrency": CONCURRENCY}
     with _sink() as (port, sink_name):
         result["sink"] = sink_name
-        started = time.perf_counter()
-        report = send_all(engine=engine, settings=_settings(url, workdir / "t", port), worker="bench")
-        seconds = time.perf_counter() - started
+        settings = _settings(url, workdir / "t", port)
+        clock = split.MachineClock().start()
+        report = send_all(engine=engine, settings=settings, worker="bench")
+        relay = clock.stop(n)
         engine.dispose()
-        result.update(relay_seconds=round(seconds, 2), relay_per_second=round(n / seconds, 1), report=str(report))
+        result.update(relay_seconds=round(n / relay["per_second"], 2), report=str(report),
+                      **{f"relay_{key}": value for key, value in relay.items()})
         result.update(_two_workers(n, workdir, url, port))
+        result.update(_split(n, workdir, url, settings))
         source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
         if sink_name == "postfix smtp-sink" and Path(source).exists():
-            started = time.perf_counter()
+            clock = split.MachineClock().start()
             subprocess.run([source, "-d", "-s", str(CONCURRENCY), "-m", str(n), "-l", str(mean),
                             "-f", "bounces@relay.test", "-t", "postmottak@k0001.kommune.test",
                             "-M", "relay.test", f"127.0.0.1:{port}"], check=True)
-            seconds = time.perf_counter() - started
-            result.update(smtp_source_per_second=round(n / seconds, 1),
-                          relay_to_smtp_source=round(result["relay_per_second"] * seconds / n, 3),
-                          two_workers_to_smtp_source=round(result["two_workers_per_second"] * seconds / n, 3))
+            source_figures = clock.stop(n)
+            rate = source_figures["per_second"]
+            result.update(smtp_source_per_second=rate,
+                          relay_to_smtp_source=round(result["relay_per_second"] / rate, 3),
+                          two_workers_to_smtp_source=round(result["two_workers_per_second"] / rate, 3),
+                          ceiling_to_smtp_source=round(result["one_process_ceiling_per_second"] / rate, 3))
+            if "machine_cpu_us_per_message" in source_figures:
+                result["smtp_source_machine_cpu_us_per_message"] = source_figures["machine_cpu_us_per_message"]
     return result
+
+
+def _split(n: int, workdir: Path, url: str, settings) -> dict:
+    """The wire alone and the database alone (delivery_split.py), and the one-process ceiling they set."""
+    wire = split.wire_only(settings, n, SIZE)
+    url, engine = _fresh_db(workdir, "database-only", None if url.startswith("sqlite") else url)
+    _enqueue(engine, n, SIZE)
+    database = split.database_only(engine, settings, n, BATCH)
+    engine.dispose()
+    figures = {f"wire_only_{key}": value for key, value in wire.items()}
+    figures.update({f"database_only_{key}": value for key, value in database.items()})
+    figures["one_process_ceiling_per_second"] = split.ceiling(wire["per_second"], database["per_second"])
+    return figures
 
 
 def _two_workers(n: int, workdir: Path, url: str, port: int) -> dict:
