@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from relay import audit
@@ -38,6 +38,17 @@ def normalise_email(email: str) -> str:
         raise ContactError("invalid_email")
     local, domain = email.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
+
+
+def same_address(column, email: str):
+    """column holds this address, whatever the case of its letters.
+
+    The local part is case-sensitive by the letter of RFC 5321, but no municipal mail system treats
+    it so, and people type Kari.Nordmann@ on one form and kari.nordmann@ on the next: compared as
+    typed, one mailbox became two contacts (two digests, a second opt-in, a contact account that
+    did not find its contact). Addresses are kept as typed and sent to as typed.
+    """
+    return func.lower(column) == email.lower()
 
 
 def allowed_domains(municipality: Organisation) -> list[str]:
@@ -125,8 +136,8 @@ def _contact_row(session, municipality: Organisation, email: str, *, name: str, 
     """
     # FOR UPDATE (PostgreSQL; SQLite has one writer anyway): saves of one address take turns, where two
     # touching its subscriptions in different orders would deadlock.
-    query = (select(Contact).where(Contact.email == email, Contact.municipality_id == municipality.id)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (select(Contact).where(same_address(Contact.email, email), Contact.municipality_id == municipality.id)
+             .order_by(Contact.id).with_for_update().execution_options(populate_existing=True))
     contact = session.scalars(query).first()
     if contact is not None:
         return contact, False
@@ -135,7 +146,7 @@ def _contact_row(session, municipality: Organisation, email: str, *, name: str, 
         "language": language if language in ("nb", "nn", "en") else None, "created_at": now,
         "confirmed_at": now if status == "active" else None,
     }, ["email", "municipality_id"])
-    return session.scalars(query).one(), created
+    return session.scalars(query).first(), created
 
 
 def _set_subscription(session, contact: Contact, sector: str, frequency: str, now) -> None:
@@ -164,10 +175,10 @@ def signup_mail_key(session: Session, email: str) -> str | None:
     key names the mail it follows, so two requests racing past the check still queue one row."""
     last = session.execute(
         select(Message.id, Message.created_at).join(Contact, Message.contact_id == Contact.id)
-        .where(Contact.email == email, Message.kind == "optin").order_by(Message.id.desc()).limit(1)).first()
+        .where(same_address(Contact.email, email), Message.kind == "optin").order_by(Message.id.desc()).limit(1)).first()
     if last is not None and last.created_at > utcnow() - SIGNUP_MAIL_INTERVAL:
         return None
-    address = hashlib.sha256(email.encode()).hexdigest()[:16]
+    address = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
     return f"optin:{address}:{last.id if last else 0}"
 
 
@@ -188,7 +199,8 @@ def set_fallback(*, session: Session, municipality: Organisation, email: str, ac
                                                     Contact.kind == "fallback")).first()
     # One row per address in a municipality: a person's own address cannot also be its postmottak
     # (the unique constraint would answer 500), and the person's subscriptions would be muddled with it.
-    holder = session.scalars(select(Contact).where(Contact.municipality_id == municipality.id, Contact.email == email,
+    holder = session.scalars(select(Contact).where(Contact.municipality_id == municipality.id,
+                                                   same_address(Contact.email, email),
                                                    Contact.id != (contact.id if contact else -1))).first()
     if holder is not None and holder.status != "pending":
         raise ContactError("fallback_is_a_person", field="fallback_email")

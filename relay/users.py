@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay import audit
+from relay.contacts import same_address
 from relay.models import ROLES, Contact, Organisation, User
 
 
@@ -30,7 +31,7 @@ def save_user(*, session: Session, email: str, role: str, office_org_number: str
             raise UserError(f"no office with organisation number {office_org_number}")
     if role == "contact" and contact_id is None:
         # The account opens that contact's own preferences page, so it must know which contact it is.
-        contact_id = session.scalars(select(Contact.id).where(Contact.email == email).order_by(Contact.id)).first()
+        contact_id = session.scalars(select(Contact.id).where(same_address(Contact.email, email)).order_by(Contact.id)).first()
         if contact_id is None:
             raise UserError(f"no municipal contact has the address {email}: add the contact first (/contacts)")
     user = session.scalars(select(User).where(User.email == email)).first()

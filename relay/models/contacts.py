@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relay.models.base import Base, UtcDateTime, utcnow
@@ -20,7 +20,7 @@ class Contact(Base):
     __table_args__ = (UniqueConstraint("email", "municipality_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(320), index=True)  # None once erased
+    email: Mapped[str | None] = mapped_column(String(320))  # as typed (domain lower-cased); None once erased
     name: Mapped[str] = mapped_column(String(200), default="")
     municipality_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="person")  # person | function | fallback
@@ -34,6 +34,10 @@ class Contact(Base):
 
     municipality: Mapped[Organisation] = relationship()
     subscriptions: Mapped[list[Subscription]] = relationship(back_populates="contact", cascade="all, delete-orphan")
+
+
+# Addresses are compared without regard to case (contacts.same_address): the index serves those lookups.
+Index("ix_contact_email_lower", func.lower(Contact.email))
 
 
 class Subscription(Base):
