@@ -59,7 +59,8 @@ SENT_STATUSES = ("sent", "delivered")  # accepted by a mail server: what "sent" 
 
 
 class MetricsMiddleware:
-    """Times every HTTP request up to its answer's last byte, and answers a Prometheus scrape that carries a bearer token.
+    """Times every HTTP request up to its answer's last byte, and answers a Prometheus scrape that
+    carries a bearer token.
 
     Latency is labelled by route *name*, never by raw path: ids in paths would make one time series
     per alert, and a token in a path must never reach the metrics. The token scrape is answered
