@@ -48,6 +48,28 @@ class Verdict:
     close_connection: bool = False  # this connection is no longer usable for the next message
     stop_batch: bool = False  # nothing else in this batch can succeed (our smarthost refused AUTH)
 
+    def __post_init__(self) -> None:
+        for name in ("reply", "queue_id", "host"):  # server's words, all of them stored
+            if getattr(self, name):
+                object.__setattr__(self, name, readable(getattr(self, name)))
+
+
+# Lone surrogates (bytes that were not UTF-8, as the SMTP decoders keep them) and control characters
+# other than tab and line end: no database takes the first, PostgreSQL refuses NUL.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """A server's words as text every database stores and every page shows: what could not be stored
+    becomes a visible escape (\\xf8, \\x00), so the reply is still the server's own, byte for byte."""
+    if not _UNSTORABLE.search(text):
+        return text
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a byte
+        text = text.encode("utf-8", "backslashreplace").decode("ascii")
+    return _UNSTORABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
 
 def enhanced_status(text: str) -> str | None:
     match = _ENHANCED.match(text or "")

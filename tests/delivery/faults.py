@@ -32,6 +32,7 @@ class Fault:
     drop: str | None = None  # "rcpt" or "data": close the connection instead of replying
     delay: float = 0.0  # seconds to wait before the final DATA reply
     times: int | None = None  # only the first N uses; None: always
+    raw: bytes | None = None  # written as-is before the final DATA reply, e.g. a continuation line in Latin-1
 
 
 @dataclass
@@ -55,7 +56,8 @@ class FaultHandler:
 
     def _fault(self, address: str, stage: str) -> Fault | None:
         fault = self.faults.get(address.lower())
-        if fault is None or not (getattr(fault, stage, None) or fault.drop == stage or (stage == "data" and fault.delay)):
+        if fault is None or not (getattr(fault, stage, None) or fault.drop == stage
+                                 or (stage == "data" and (fault.delay or fault.raw))):
             return None
         with self.lock:
             self.uses[(address.lower(), stage)] += 1
@@ -87,6 +89,8 @@ class FaultHandler:
             await asyncio.sleep(fault.delay if fault and fault.delay else self.slow)
         if fault and fault.drop == "data":
             server.transport.close()
+        if fault and fault.raw:
+            server.transport.write(fault.raw)  # aiosmtpd would encode a reply as ASCII or UTF-8 only
         return f"250 2.0.0 Ok: queued as Q{number:06d}"
 
 

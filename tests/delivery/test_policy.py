@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import aiosmtplib
 import pytest
 
-from relay.delivery.policy import backoff, classify_error, classify_reply, next_attempt, queue_id_from
+from relay.delivery.policy import (
+    Verdict,
+    backoff,
+    classify_error,
+    classify_reply,
+    next_attempt,
+    queue_id_from,
+    readable,
+)
 from relay.models import utcnow
 
 
@@ -61,3 +70,14 @@ def test_it_puts_the_last_try_on_the_deadline():
     now = utcnow()
     assert next_attempt(now=now, attempts=9, deadline=now + timedelta(seconds=5)) == now + timedelta(seconds=5)
     assert next_attempt(now=now, attempts=1, deadline=now) is None
+
+
+def test_a_reply_is_made_storable_and_still_says_what_the_server_sent():
+    latin1 = b"550 5.1.1 Ukjent mottakar i Troms\xf8\x00".decode("utf-8", "surrogateescape")  # as the wire decodes
+    verdict = Verdict("permanent", latin1, "address", queue_id="Q\udcff", host="mx\x07.tromso.test")
+    assert verdict.reply == "550 5.1.1 Ukjent mottakar i Troms\\xf8\\x00"
+    assert (verdict.queue_id, verdict.host) == ("Q\\xff", "mx\\x07.tromso.test")
+    assert readable("\ud800 on its own") == "\\ud800 on its own"  # a surrogate that was never a byte
+    ordinary = "250-Mottatt i Tromsø\n250 2.0.0 Ok\tqueued as ABC"
+    assert readable(ordinary) is ordinary
+    assert replace(verdict, reply=verdict.reply).reply == verdict.reply  # escaping twice changes nothing

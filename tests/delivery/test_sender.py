@@ -42,6 +42,23 @@ def test_it_sends_and_records_the_servers_own_words(engine, settings):
     assert accepted[0].evidence["queue_id"].startswith("Q")
 
 
+def test_a_reply_that_is_not_utf8_is_kept_readable_and_spoils_nothing(engine, settings):
+    """A server's reply in Latin-1 (an old Exchange, a misconfigured appliance): the bytes are the server's
+    words and are kept, escaped (and a NUL, which PostgreSQL refuses); before, they became text the
+    database refused, and that group commit failed for every message in it."""
+    odd = Fault(raw="250-Mottatt av Tromsø kommune\x00\r\n".encode("latin-1"))
+    with FaultServer({"a@tromso.test": odd}) as server:
+        queue(engine, ["a@tromso.test", "b@tromso.test"], now=T0)
+        report = send_all(engine=engine, settings=with_smtp(settings, host="127.0.0.1", port=server.port),
+                          worker="t", now=T0)
+    assert report.sent == 2, report
+    messages = _messages(engine)
+    assert messages["a@tromso.test"].last_reply.startswith(
+        "250 Mottatt av Troms\\xf8 kommune\\x00\n2.0.0 Ok: queued as Q")
+    assert messages["b@tromso.test"].status == "sent"
+    assert {e.evidence["reply"] for e in _events(engine, "accepted")} >= {messages["a@tromso.test"].last_reply}
+
+
 @pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-command-at-a-time"])
 def test_it_fails_only_the_refused_recipient_and_goes_on_on_the_same_connection(engine, settings, pipelining):
     faults = {
