@@ -8,15 +8,14 @@ are conditional on it (status 'sending', claimed_by this worker); "sent" is not,
 from __future__ import annotations
 
 import random
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from relay.delivery import pgbulk
+from relay.delivery import pgbulk, sqlitebulk
 from relay.delivery.claim import LEASE
 from relay.delivery.fastmany import executemany
 from relay.delivery.policy import Verdict, enhanced_status, next_attempt
@@ -47,32 +46,19 @@ class Outcome:
 def start_attempts(*, session: Session, message_ids: list[int], worker: str, now: datetime) -> dict[int, Started]:
     """Count and record one attempt (outcome 'started') for each message still claimed by `worker`.
 
-    Three statements for the whole chunk on SQLite; one on PostgreSQL (pgbulk), plus one per
+    A few statements for the whole chunk (pgbulk on PostgreSQL, sqlitebulk on SQLite), plus one per
     message that still has an attempt left open by a crash. The caller commits before the first byte is sent
     (§5.4). It also renews the leases, so a long batch does not lose the messages behind.
     Messages whose claim is gone are missing from the result.
     """
     if not message_ids:
         return {}
-    if _postgresql(session):
-        rows = pgbulk.start_attempts(session.connection(), ids=message_ids, worker=worker, now=now,
-                                     lease_until=now + LEASE, interrupted=INTERRUPTED)
-        for message_id, _number, stale in rows:
-            if stale:
-                _add_possible_duplicates(session, message_id, stale)
-        return {m: Started(n, stale) for m, n, stale in rows}
-    numbers = dict(_core(session, _START_ATTEMPT, {"ids": message_ids, "worker": worker,
-                                                   "lease_until": now + LEASE}).all())
-    if not numbers:
-        return {}
-    stale = Counter(_core(session, _CLOSE_STALE, {"ids": list(numbers), "finished_at": now}).scalars())
-    for message_id, count in stale.items():
-        _add_possible_duplicates(session, message_id, count)
-    executemany(session, _INSERT_ATTEMPT, [
-        {"message_id": m, "number": n, "worker": worker, "started_at": now, "outcome": "started"}
-        for m, n in numbers.items()
-    ])
-    return {m: Started(n, stale.get(m, 0)) for m, n in numbers.items()}
+    rows = _bulk(session).start_attempts(session.connection(), ids=message_ids, worker=worker, now=now,
+                                         lease_until=now + LEASE, interrupted=INTERRUPTED)
+    for message_id, _number, stale in rows:
+        if stale:
+            _add_possible_duplicates(session, message_id, stale)
+    return {m: Started(n, stale) for m, n, stale in rows}
 
 
 def start_attempt(*, session: Session, message_id: int, worker: str, now: datetime) -> Started | None:
@@ -108,28 +94,23 @@ def record_outcomes(*, session: Session, worker: str, outcomes: list[Outcome], n
     """
     if not outcomes:
         return {}
-    postgresql = _postgresql(session)
-    finished = [{"m": o.message_id, "n": o.number, "outcome": _ATTEMPT_OUTCOME[o.verdict.action],
-                 "finished_at": now, "reply": o.verdict.reply[:4000]} for o in outcomes]
-    if postgresql:
-        pgbulk.finish_attempts(session.connection(), finished, now)
-    else:
-        executemany(session, _FINISH_ATTEMPT, finished)
+    bulk = _bulk(session)
+    bulk.finish_attempts(session.connection(), [
+        {"m": o.message_id, "n": o.number, "outcome": _ATTEMPT_OUTCOME[o.verdict.action],
+         "reply": o.verdict.reply[:4000]} for o in outcomes], now)
     for o in outcomes:
         if o.verdict.uncertain:
             _add_possible_duplicates(session, o.message_id, 1)
     sent = [o for o in outcomes if o.verdict.action == "sent"]
-    statuses = _mark_sent(session, sent, now, postgresql) if sent else {}
+    statuses = _mark_sent(session, sent, now, bulk) if sent else {}
     events = [_event_row(f"accepted:{o.message_id}", "accepted", o, now,
                          {"reply": o.verdict.reply, "queue_id": o.verdict.queue_id, "host": o.verdict.host})
               for o in sent]
     for o in outcomes:
         if o.verdict.action != "sent":
             statuses[o.message_id] = _record_failure(session, o, worker, now, rng, settings)
-    if postgresql and events:
-        pgbulk.insert_events(session.connection(), events, now)
-    else:
-        _insert_events(session, events)
+    if events:
+        bulk.insert_events(session.connection(), events, now)
     return statuses
 
 
@@ -190,18 +171,11 @@ def _count_hard_bounce(session: Session, contact_id: int, settings: Settings | N
         queue_bounce_notices(session=session, settings=settings, contact_ids=[contact_id])
 
 
-def _mark_sent(session: Session, sent: list[Outcome], now: datetime, postgresql: bool) -> dict[int, str]:
-    ids = [o.message_id for o in sent]
-    rows = [{"m": o.message_id, "sent_at": now, "last_reply": o.verdict.reply[:4000], "queue_id": o.verdict.queue_id,
-             "remote_host": (o.verdict.host or "")[:300] or None} for o in sent]
-    if postgresql:
-        pgbulk.mark_sent(session.connection(), rows, now)  # and counts the real duplicates, as below
-        return dict.fromkeys(ids, "sent")
-    # Another attempt already got a 2xx for these: this one was a real duplicate. Counted before
-    # the update below, which makes every one of them 'sent'.
-    _core(session, _COUNT_REAL_DUPLICATES, {"ids": ids})
-    executemany(session, _MARK_SENT, rows)
-    return dict.fromkeys(ids, "sent")
+def _mark_sent(session: Session, sent: list[Outcome], now: datetime, bulk) -> dict[int, str]:
+    bulk.mark_sent(session.connection(), [  # which also counts the real duplicates
+        {"m": o.message_id, "last_reply": o.verdict.reply[:4000], "queue_id": o.verdict.queue_id,
+         "remote_host": (o.verdict.host or "")[:300] or None} for o in sent], now)
+    return dict.fromkeys((o.message_id for o in sent), "sent")
 
 
 def _owned_update(session: Session, message_id: int, worker: str, status: str, reply: str, **values) -> str:
@@ -220,8 +194,9 @@ def _core(session: Session, statement, parameters=None):
     return session.connection().execute(statement, parameters)
 
 
-def _postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def _bulk(session: Session):
+    """The module with the chunk-at-once statements for this database (pgbulk.py, sqlitebulk.py)."""
+    return pgbulk if session.get_bind().dialect.name == "postgresql" else sqlitebulk
 
 
 def _add_possible_duplicates(session: Session, message_id: int, count: int) -> None:
@@ -249,38 +224,7 @@ def _insert_events(session: Session, rows: list[dict], *, report_new: bool = Fal
     return {key for row in rows for key in _core(session, statement.returning(ReceiptEvent.dedupe_key), row).scalars()}
 
 
-# The hot path's statements, built once: building and cache-keying a statement per chunk cost
-# more than running it (the delivery benchmark's profile).
-_START_ATTEMPT = (
-    update(Message)
-    .where(Message.id.in_(bindparam("ids", expanding=True)), Message.status == "sending",
-           Message.claimed_by == bindparam("worker"))
-    .values(attempts=Message.attempts + 1, lease_until=bindparam("lease_until"))
-    .returning(Message.id, Message.attempts)
-)
-_CLOSE_STALE = (
-    update(Attempt)
-    .where(Attempt.message_id.in_(bindparam("ids", expanding=True)), Attempt.outcome == "started")
-    .values(outcome="retry", finished_at=bindparam("finished_at"), reply=INTERRUPTED)
-    .returning(Attempt.message_id)
-)
-_INSERT_ATTEMPT = insert(Attempt)
-_COUNT_REAL_DUPLICATES = (
-    update(Message)
-    .where(Message.id.in_(bindparam("ids", expanding=True)), Message.status.not_in(("queued", "sending")))
-    .values(possible_duplicates=Message.possible_duplicates + 1)
-)
+# Built once: building and cache-keying a statement per use cost more than running it (the delivery
+# benchmark's profile). The failure paths' receipt events, one or two at a time.
 _INSERT_EVENT = {postgres: dialect.insert(ReceiptEvent).on_conflict_do_nothing(index_elements=["dedupe_key"])
                  for postgres, dialect in ((True, postgresql), (False, sqlite))}
-_FINISH_ATTEMPT = (
-    update(Attempt)
-    .where(Attempt.message_id == bindparam("m"), Attempt.number == bindparam("n"))
-    .values(outcome=bindparam("outcome"), finished_at=bindparam("finished_at"), reply=bindparam("reply"))
-)
-_MARK_SENT = (
-    update(Message)
-    # or_ rather than in_: an expanding IN cannot run under executemany
-    .where(Message.id == bindparam("m"), or_(Message.status == "queued", Message.status == "sending"))
-    .values(status="sent", sent_at=bindparam("sent_at"), last_reply=bindparam("last_reply"),
-            queue_id=bindparam("queue_id"), remote_host=bindparam("remote_host"), claimed_by=None, lease_until=None)
-)
