@@ -3,8 +3,7 @@
 An executemany over psycopg's pipeline costs one round trip but still one statement per row on
 the server; with the delivery benchmark's group commits (up to a hundred rows) those made most
 of a transaction's time. unnest() turns the rows into one relation, so the server plans and
-runs each statement once. SQLite keeps an executemany (fastmany.py): it has no round trips, and
-no data-modifying WITH either.
+runs each statement once. sqlitebulk.py does the same on SQLite, with a JSON array for the rows.
 """
 
 from __future__ import annotations

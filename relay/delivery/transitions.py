@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from relay.delivery import pgbulk, sqlitebulk
 from relay.delivery.claim import LEASE
-from relay.delivery.fastmany import executemany
 from relay.delivery.policy import Verdict, enhanced_status, next_attempt
 from relay.models import Attempt, Message, ReceiptEvent
 from relay.settings import Settings
@@ -212,14 +211,15 @@ def _event_row(key: str, kind: str, o: Outcome, now: datetime, evidence: dict) -
 
 
 def _insert_events(session: Session, rows: list[dict], *, report_new: bool = False) -> set[str]:
-    """Insert-or-nothing by dedupe key, as one executemany; with report_new, returns the keys that
+    """Insert-or-nothing by dedupe key (the failure paths' events, one or two at a time: the sent
+    chunk's go through pgbulk/sqlitebulk); with report_new, returns the keys that
     were new. RETURNING names them: the cursor's rowcount is not reliable for INSERT … ON
     CONFLICT with SQLAlchemy on psycopg, and says nothing per row."""
     if not rows:
         return set()
     statement = _INSERT_EVENT[session.get_bind().dialect.name == "postgresql"]
     if not report_new:
-        executemany(session, statement, rows)
+        _core(session, statement, rows)
         return set()
     return {key for row in rows for key in _core(session, statement.returning(ReceiptEvent.dedupe_key), row).scalars()}
 

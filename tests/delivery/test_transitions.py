@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from relay.db import transaction
 from relay.delivery.claim import claim_due
@@ -63,12 +62,3 @@ def test_it_closes_an_attempt_a_dead_worker_left_open_when_the_next_one_starts(e
         row = session.get(Message, mid)
     assert [(t.number, t.outcome, t.reply) for t in tries] == [(1, "retry", INTERRUPTED), (2, "started", None)]
     assert (row.attempts, row.possible_duplicates) == (2, 1)
-
-
-def test_the_direct_executemany_refuses_a_statement_that_relies_on_a_python_default(engine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the direct path is SQLite's only; PostgreSQL goes through SQLAlchemy")
-    from relay.delivery.fastmany import executemany
-
-    with transaction(engine) as session, pytest.raises(ValueError, match="Python default"):
-        executemany(session, insert(Attempt), [{"message_id": 1, "number": 1, "worker": "w"}])
