@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 _engines: dict[str, Engine] = {}
 
 
+# RETURNING (3.35), UPDATE … FROM (3.33) and the JSON functions: the claim and the delivery writes use them.
+SQLITE_MINIMUM = (3, 35, 0)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+            raise RuntimeError(f"Relay needs SQLite {'.'.join(map(str, SQLITE_MINIMUM))} or newer; this Python's "
+                               f"sqlite3 module has {sqlite3.sqlite_version} (use PostgreSQL, or a newer Python)")
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -115,10 +115,17 @@ def mark_sent(connection: Connection, rows: list[dict], now: datetime) -> None:
 
 def insert_events(connection: Connection, rows: list[dict], now: datetime) -> None:
     """Insert-or-nothing by dedupe key; every row's occurred_at is `now`."""
-    connection.execute(_INSERT_EVENTS, {"now": now, "rows": json.dumps([
+    connection.execute(_INSERT_EVENTS, {"now": now, "rows": _array([
         [row["dedupe_key"], row["kind"], row["message_id"], row["contact_id"], json.dumps(row["evidence"])]
         for row in rows])})
 
 
 def _rows(rows: list[dict], names: tuple[str, ...]) -> str:
-    return json.dumps([[row[name] for name in names] for row in rows])
+    return _array([[row[name] for name in names] for row in rows])
+
+
+def _array(rows: list[list]) -> str:
+    """ensure_ascii=False: text goes in as itself, so a lone surrogate fails at the bind, loudly, as an
+    executemany's would, instead of being stored as bytes SQLite cannot read back. (A NUL would still be
+    cut; replies are made storable before they get here: policy.readable.)"""
+    return json.dumps(rows, ensure_ascii=False)

@@ -67,3 +67,22 @@ def test_each_statement_finds_its_rows_by_key_not_by_walking_what_is_being_sent(
                 "rows": "[]", "ids": "[]", "now": None, "lease_until": None, "worker": "w", "interrupted": ""})]
             walks = [step for step in plan if step.startswith("SCAN") and "json_each" not in step]
             assert not walks and not any("ix_message_due" in step for step in plan), (name, plan)
+
+
+def test_text_the_database_could_not_read_back_fails_loudly_instead_of_being_stored(sqlite_engine):
+    """policy.readable cleans every reply first; this is the guard behind it. Through JSON a lone
+    surrogate would have been stored as bytes that no later read can decode."""
+    with transaction(sqlite_engine) as session, pytest.raises(UnicodeEncodeError):
+        sqlitebulk.finish_attempts(session.connection(), [{"m": 1, "n": 1, "outcome": "sent",
+                                                           "reply": "250 Troms\udcf8"}], T0)
+
+
+def test_an_sqlite_too_old_for_the_delivery_statements_is_refused_with_the_reason(monkeypatch, tmp_path):
+    import sqlite3
+
+    from relay.db import make_engine
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))  # Ubuntu 20.04's, say
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(RuntimeError, match=r"needs SQLite 3\.35\.0 or newer; .* has 3\.31\.1"):
+        make_engine(f"sqlite:///{tmp_path / 'old.db'}")

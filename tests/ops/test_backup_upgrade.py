@@ -143,3 +143,30 @@ def test_the_message_body_migration_moves_the_bytes_both_ways(tmp_path):
             (1, b"To: a\r\n\r\nHei"), (2, b"")]
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
+
+
+def test_delivery_times_the_old_sqlite_path_wrote_are_put_in_the_orms_format(tmp_path):
+    """0011: the removed executemany path stored '…+00:00' (and no fraction at a whole second); SQLite
+    compares the text, so a time that equals another sorted after it."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'times.db'}")
+    migrate.upgrade(engine, "0010")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO message (id, purpose_key, kind, to_address, envelope_from, subject, message_id_header, "
+            "status, attempts, possible_duplicates, created_at, next_attempt_at, sent_at) VALUES (1, 'p1', 'alert', "
+            "'a@b.test', 'c@d.test', 's', '<1@t>', 'sent', 1, 0, '2026-12-01 10:00:09.123457', "
+            "'2026-12-01 10:00:09.123457', '2026-12-01 10:00:09.123457+00:00')"))
+        connection.execute(text(
+            "INSERT INTO attempt (message_id, number, worker, started_at, finished_at, outcome) VALUES "
+            "(1, 1, 'w', '2026-12-01 10:00:00+00:00', '2026-12-01 10:00:09.123457+00:00', 'sent')"))
+        connection.execute(text(
+            "INSERT INTO receipt_event (dedupe_key, kind, occurred_at, message_id, evidence) VALUES "
+            "('accepted:1', 'accepted', '2026-12-01 10:00:09.123457', 1, '{}')"))  # already the ORM's
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT created_at, sent_at FROM message")).one() == (
+            "2026-12-01 10:00:09.123457", "2026-12-01 10:00:09.123457")
+        assert connection.execute(text("SELECT started_at, finished_at FROM attempt")).one() == (
+            "2026-12-01 10:00:00.000000", "2026-12-01 10:00:09.123457")
+        assert connection.scalar(text("SELECT occurred_at FROM receipt_event")) == "2026-12-01 10:00:09.123457"
+    assert migrate.is_current(engine)
