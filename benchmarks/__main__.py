@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _format(value) -> str:
+    if isinstance(value, bool):  # before int: a goal met is "yes", not "1"
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
     if isinstance(value, int):
