@@ -45,6 +45,10 @@ class SmtpSettings(BaseModel):
     messages_per_connection: int = Field(100, ge=1, description="messages sent before reconnecting")
     domain_rate_per_minute: int = Field(120, ge=1, description="messages per minute to one recipient domain, all workers together")
     retry_deadline_hours: float = Field(72.0, gt=0, description="give up retrying 4xx after this many hours")
+    lease_seconds: float = Field(30.0, ge=5, description="a worker's claim lapses this long after its last renewal; "
+                                 "then any worker takes the messages over")
+    heartbeat_seconds: float = Field(10.0, gt=0, description="how often a working worker renews its claims "
+                                     "(well under lease_seconds)")
     dkim_selector: str = Field("", description="DKIM selector; signing is on when a key is given")
     dkim_key_file: str = Field("", description="path to the DKIM private key (PEM)")
 
@@ -52,6 +56,9 @@ class SmtpSettings(BaseModel):
     def _tls_modes(self) -> SmtpSettings:
         if self.tls and self.starttls:
             raise ValueError("choose either tls or starttls, not both")
+        if self.heartbeat_seconds * 2 > self.lease_seconds:
+            # One late or failed renewal must not let another worker take over live claims.
+            raise ValueError("heartbeat_seconds must be at most half of lease_seconds")
         return self
 
 

@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from relay.delivery.budget import domain_of, spend
-from relay.delivery.claim import Release, claim_due, release_many
+from relay.delivery.claim import Release, claim_due, lease_for, release_many, sweep_expired_leases
 from relay.delivery.dkim import DkimError, Signer
+from relay.delivery.heartbeat import Heartbeat
 from relay.delivery.lanes import LanePool, lane_pool
 from relay.delivery.policy import Verdict
 from relay.delivery.recorder import Recorder, Sent, Settle, in_transaction
@@ -48,6 +49,7 @@ class SendReport:
     pushed_back: int = 0  # over the domain rate: moved later, no attempt counted
     released: int = 0  # claimed but not tried (lanes stopped, or the worker is stopping)
     lost: int = 0  # the claim was swept away while waiting
+    taken_over: int = 0  # a dead worker's claims (lease expired) this worker returned to the queue
     possible_duplicates: int = 0
     auth_failed: bool = False
 
@@ -84,14 +86,20 @@ class OutboxItem:
 class Claimed:
     items: list[OutboxItem]  # ours to send now
     pushed_back: int  # claimed, over their domain's budget, given back due later (no attempt counted)
+    taken_over: int = 0
 
 
-def _claim(*, session, worker: str, now: datetime, batch: int, rate_per_minute: int) -> Claimed:
-    """Claim and read the batch, and spend each recipient domain's budget (budget.py), in one
-    transaction: what is over budget goes back at once, due when its domain has a token again."""
-    ids = claim_due(session=session, worker=worker, now=now, batch=batch)
+def _claim(*, session, worker: str, now: datetime, batch: int, rate_per_minute: int, settings=None) -> Claimed:
+    """Sweep expired leases, then claim and read the batch, and spend each recipient domain's budget
+    (budget.py), in one transaction: what is over budget goes back at once, due when its domain has
+    a token again. Sweeping first means any worker (`relay send`, `relay worker`, the scheduler's
+    sender) takes a dead worker's messages over as soon as their lease has run out."""
+    taken_over = sweep_expired_leases(session=session, now=now)
+    if taken_over:
+        log.warning("leases expired; messages taken over", extra={"worker": worker, "count": taken_over})
+    ids = claim_due(session=session, worker=worker, now=now, batch=batch, lease=lease_for(settings))
     if not ids:
-        return Claimed([], 0)
+        return Claimed([], 0, taken_over)
     rows = session.connection().execute(
         select(Message.id, Message.to_address, Message.envelope_from, Message.message_id_header, MessageBody.mime,
                Message.created_at, Message.deadline_at, Message.contact_id)
@@ -110,7 +118,7 @@ def _claim(*, session, worker: str, now: datetime, batch: int, rate_per_minute: 
     over = [Release(item.id, now + timedelta(seconds=wait), "domain rate limit")
             for item, wait in zip(items, waits, strict=True) if wait]
     release_many(session=session, worker=worker, releases=over)
-    return Claimed([item for item, wait in zip(items, waits, strict=True) if not wait], len(over))
+    return Claimed([item for item, wait in zip(items, waits, strict=True) if not wait], len(over), taken_over)
 
 
 @dataclass
@@ -235,10 +243,16 @@ async def send_due(*, engine, settings, worker: str, batch: int = 100, now: date
 async def _send_due(engine, settings, worker, batch, now, stop, rng, pool: LanePool) -> SendReport:
     clock = (lambda: now) if now is not None else utcnow
     claimed = await in_transaction(engine, _claim, worker=worker, now=clock(), batch=batch,
-                                   rate_per_minute=settings.smtp.domain_rate_per_minute)
+                                   rate_per_minute=settings.smtp.domain_rate_per_minute, settings=settings)
+    if not claimed.items:
+        return SendReport(claimed=claimed.pushed_back, pushed_back=claimed.pushed_back,
+                          taken_over=claimed.taken_over)
+    async with Heartbeat(engine, worker=worker, settings=settings, clock=clock):
+        return await _send_claimed(engine, settings, worker, clock, stop, rng, pool, claimed)
+
+
+async def _send_claimed(engine, settings, worker, clock, stop, rng, pool: LanePool, claimed: Claimed) -> SendReport:
     items = claimed.items
-    if not items:
-        return SendReport(claimed=claimed.pushed_back, pushed_back=claimed.pushed_back)
     try:
         signer = Signer.from_settings(settings.smtp)
     except DkimError as exc:
@@ -248,6 +262,7 @@ async def _send_due(engine, settings, worker, batch, now, stop, rng, pool: LaneP
     state = _Batch(engine, settings, worker, clock, signer, stop, rng)
     state.report.claimed = len(items) + claimed.pushed_back
     state.report.pushed_back = claimed.pushed_back
+    state.report.taken_over = claimed.taken_over
     if config_error:
         state.signer = _Broken(config_error)
     lane_count = min(settings.smtp.concurrency, len(items)) if settings.smtp.host else 1

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from relay.db import is_postgresql
 from relay.models import Message
 
-LEASE = timedelta(minutes=10)  # longer than the slowest SMTP transaction (RFC 5321 §4.5.3.2 timeouts)
+# A claim lives this long after its last renewal (smtp.lease_seconds). A working worker renews its
+# claims every smtp.heartbeat_seconds (renew_leases), however slow its SMTP server, so the lease need
+# not outlast the slowest transaction: it only bounds how long a dead worker's messages wait.
+LEASE = timedelta(seconds=30)
+
+
+def lease_for(settings) -> timedelta:
+    """The configured lease (smtp.lease_seconds), or the default when no settings are at hand."""
+    return timedelta(seconds=settings.smtp.lease_seconds) if settings is not None else LEASE
 
 
 def claim_due(*, session: Session, worker: str, now: datetime, batch: int = 100,
@@ -23,7 +31,7 @@ def claim_due(*, session: Session, worker: str, now: datetime, batch: int = 100,
         .order_by(Message.next_attempt_at, Message.id)
         .limit(batch)
     )
-    claimed = dict(status="sending", claimed_by=worker, lease_until=now + lease)
+    claimed = dict(status="sending", claimed_by=worker, lease_until=now + lease)  # renewed by heartbeat.py
     if is_postgresql(session):
         # Rows another worker is claiming right now are skipped, not waited for.
         ids = list(session.scalars(due.with_for_update(skip_locked=True)))
@@ -47,12 +55,16 @@ def claim_due(*, session: Session, worker: str, now: datetime, batch: int = 100,
 def sweep_expired_leases(*, session: Session, now: datetime) -> int:
     """Return messages whose worker vanished (lease expired) to the queue. Returns how many.
 
-    next_attempt_at is left alone, so they are due at once. An attempt row the dead worker left
-    "started" is found at the next try and counted as a possible duplicate (§5.4).
+    Every claim runs it first (batch.py), so any worker takes over a dead one's messages. next_attempt_at
+    is left alone, so they are due at once. An attempt row the dead worker left "started" is found at
+    the next try and counted as a possible duplicate (§5.4).
     """
+    expired = _unlocked(session, (Message.status == "sending") & (Message.lease_until < now))
+    if expired is None:
+        return 0
     result = session.execute(
         update(Message)
-        .where(Message.status == "sending", Message.lease_until < now)
+        .where(expired)
         .values(
             status="queued", lease_until=None, claimed_by=None,
             last_reply=literal("lease expired; was claimed by ") + func.coalesce(Message.claimed_by, "?"),
@@ -60,6 +72,35 @@ def sweep_expired_leases(*, session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def renew_leases(*, session: Session, worker: str, now: datetime, lease: timedelta = LEASE) -> int:
+    """The heartbeat: extend every claim `worker` still holds to now + lease. Returns how many.
+
+    On PostgreSQL rows locked by a running transaction are skipped: that is this worker's own group
+    commit, which is itself starting (and so renewing) or finishing those messages.
+    """
+    held = _unlocked(session, (Message.status == "sending") & (Message.claimed_by == worker))
+    if held is None:
+        return 0
+    result = session.execute(
+        update(Message).where(held).values(lease_until=now + lease).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _unlocked(session: Session, condition):
+    """On PostgreSQL, the rows matching `condition` that no other transaction holds, locked for this
+    one (None when there are none); on SQLite, one writer at a time, the condition itself.
+
+    Rows a live transaction holds (their owner renewing or finishing them, another sweeper) are
+    skipped, not waited for, so sweepers and heartbeats can neither deadlock nor block each other.
+    """
+    if not is_postgresql(session):
+        return condition
+    ids = list(session.scalars(select(Message.id).where(condition).order_by(Message.id)
+                               .with_for_update(skip_locked=True)))
+    return Message.id.in_(ids) if ids else None
 
 
 def release(*, session: Session, message_id: int, worker: str, due_at: datetime, reason: str,

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from relay.db import transaction
-from relay.delivery.claim import Release, release_many
+from relay.delivery.claim import Release, lease_for, release_many
 from relay.delivery.transient import transient_reason
 from relay.delivery.transitions import Outcome, Started, record_outcomes, start_attempts, withdraw_attempts
 
@@ -74,7 +74,7 @@ def settle_all(*, session, worker: str, now, requests: list[Settle], rng, settin
     released = [release_many(session=session, worker=worker, releases=r.done.untried if r.done else [])
                 for r in requests]
     started = start_attempts(session=session, message_ids=[i for r in requests for i in r.ids], worker=worker,
-                             now=now)
+                             now=now, lease=lease_for(settings))
     return [
         Settled({o.message_id: statuses[o.message_id] for o in r.done.outcomes} if r.done else {}, count,
                 {i: started[i] for i in r.ids if i in started})

@@ -42,7 +42,8 @@ class Outcome:
     deadline: datetime
 
 
-def start_attempts(*, session: Session, message_ids: list[int], worker: str, now: datetime) -> dict[int, Started]:
+def start_attempts(*, session: Session, message_ids: list[int], worker: str, now: datetime,
+                   lease: timedelta = LEASE) -> dict[int, Started]:
     """Count and record one attempt (outcome 'started') for each message still claimed by `worker`.
 
     A few statements for the whole chunk (pgbulk on PostgreSQL, sqlitebulk on SQLite), plus one per
@@ -53,7 +54,7 @@ def start_attempts(*, session: Session, message_ids: list[int], worker: str, now
     if not message_ids:
         return {}
     rows = _bulk(session).start_attempts(session.connection(), ids=message_ids, worker=worker, now=now,
-                                         lease_until=now + LEASE, interrupted=INTERRUPTED)
+                                         lease_until=now + lease, interrupted=INTERRUPTED)
     for message_id, _number, stale in rows:
         if stale:
             _add_possible_duplicates(session, message_id, stale)

@@ -14,16 +14,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from relay.db import transaction
 from relay.delivery.batch import SendReport, send_due
-from relay.delivery.claim import sweep_expired_leases
 from relay.delivery.lanes import lane_pool
-from relay.models import utcnow
 
 __all__ = ["SendReport", "send_due", "send_all", "handle_one", "run_worker", "worker_name"]
 
 log = logging.getLogger("relay.delivery")
-SWEEP_EVERY = 300.0  # seconds; a worker running alone (no scheduler) still recovers dead claims
 # Messages claimed per round: several chunks per lane, so a lane's database writes overlap its
 # sending (batch.py) and the pause between rounds (claim, slowest lane) is paid rarely.
 BATCH = 500
@@ -85,14 +81,8 @@ async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event,
 
 
 async def _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total: SendReport) -> None:
-    last_sweep: datetime | None = None
+    # Every claim sweeps expired leases first (batch.py), so a worker alone still recovers dead claims.
     while not stop.is_set():
-        now = utcnow()
-        if last_sweep is None or (now - last_sweep).total_seconds() >= SWEEP_EVERY:
-            swept = await asyncio.to_thread(_sweep, engine, now)
-            if swept:
-                log.warning("leases expired", extra={"worker": worker, "count": swept})
-            last_sweep = now
         report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch,
                                 stop=stop, lanes=lanes)
         total.merge(report)
@@ -100,11 +90,6 @@ async def _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, tota
             # Idle connections would only time out on the server's side.
             await lanes.close()
             await _idle(stop, idle_seconds)
-
-
-def _sweep(engine, now: datetime) -> int:
-    with transaction(engine) as session:
-        return sweep_expired_leases(session=session, now=now)
 
 
 async def _idle(stop, seconds: float) -> None:
