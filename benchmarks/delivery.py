@@ -16,7 +16,8 @@ rss2email (when installed: the bench extra), the same feed entries from a local 
 the same sink (up to 2,000); skipped with a note when it is not installed. The kill run starts a
 worker process, SIGKILLs it twice mid-batch, sweeps the leases and restarts; a counting aiosmtpd
 sink reports what was lost (must be 0) and duplicated (must not exceed what Relay counted as
-possible duplicates).
+possible duplicates). The takeover run starts two looping workers and SIGKILLs one mid-batch: the
+other must send everything within one lease plus 15 s (45 s at the 30 s lease; --quick uses 5 s).
 """
 
 from __future__ import annotations
@@ -79,10 +80,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _settings(url: str, data_dir: Path, port: int, concurrency: int = CONCURRENCY):
+def _settings(url: str, data_dir: Path, port: int, concurrency: int = CONCURRENCY, lease: float | None = None):
+    smtp = {"host": "127.0.0.1", "port": port, "concurrency": concurrency, "messages_per_connection": 1000,
+            "domain_rate_per_minute": 1_000_000}
+    if lease is not None:
+        smtp.update(lease_seconds=lease, heartbeat_seconds=lease / 3)
     return load_settings(database_url=url, data_dir=data_dir, secret_key="bench-not-secret", scheduler=False,
-                         smtp={"host": "127.0.0.1", "port": port, "concurrency": concurrency,
-                               "messages_per_connection": 1000, "domain_rate_per_minute": 1_000_000})
+                         smtp=smtp)
 
 
 def _fresh_db(workdir: Path, name: str, url: str | None = None):
@@ -357,6 +361,58 @@ def kill_and_restart(n: int, workdir: Path, kills: int = 2, url: str | None = No
     }
 
 
+def takeover(n: int, workdir: Path, lease: float, url: str | None = None) -> dict:
+    """Two `relay worker --loop`-like processes; one is SIGKILLed mid-batch and the other must send
+    everything it held within one lease plus a little (goal: 45 s with the 30 s lease), losing
+    nothing and duplicating no more than Relay counts as possible duplicates."""
+    url, engine = _fresh_db(workdir, "takeover", url)
+    _enqueue(engine, n, 1024)
+    handler = CountingSink()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def start(name: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "benchmarks.delivery", "--loop-worker", url, str(port),
+                                 str(workdir / name), str(lease)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+
+    try:
+        victim, survivor = start("victim"), start("survivor")
+        while sum(handler.ids.values()) < n // 4 and victim.poll() is None:
+            time.sleep(0.005)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        killed = time.perf_counter()
+        with transaction(engine) as session:
+            stranded = session.scalar(select(func.count()).where(Message.status == "sending",
+                                                                 Message.claimed_by.like(f"%:{victim.pid}")))
+        while time.perf_counter() - killed < lease + 60:
+            with transaction(engine) as session:
+                if not session.scalar(select(func.count()).where(Message.status != "sent")):
+                    break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - killed
+        survivor.send_signal(signal.SIGTERM)
+        survivor_report = survivor.communicate(timeout=120)[0].strip()
+        with transaction(engine) as session:
+            rows = session.execute(select(Message.message_id_header, Message.status,
+                                          Message.possible_duplicates)).all()
+    finally:
+        controller.stop()
+        engine.dispose()
+    received = dict(handler.ids)
+    return {
+        "messages": n, "lease_seconds": lease, "claims_stranded_by_kill": stranded,
+        "seconds_from_kill_to_all_sent": round(seconds, 1), "within_lease_plus_15_s": seconds <= lease + 15,
+        "lost": sum(1 for mid, _, _ in rows if mid not in received),
+        "not_sent": sum(1 for _, status, _ in rows if status != "sent"),
+        "duplicated": sum(c - 1 for c in received.values()),
+        "counted_possible_duplicates": sum(p for _, _, p in rows),
+        "survivor_report": survivor_report,
+    }
+
+
 def run(quick: bool = False, messages: int | None = None) -> dict:
     """Flat figures per database: throughput beside smtp-source, then the kill-and-restart counts."""
     n = messages or (1000 if quick else 10_000)
@@ -370,7 +426,9 @@ def run(quick: bool = False, messages: int | None = None) -> dict:
             workdir.mkdir()
             for part, result in (("throughput", throughput(n, workdir, url)),
                                  ("rss2email", rss2email(min(n, 2000), workdir, url)),
-                                 ("kill", kill_and_restart(n, workdir, url=url))):
+                                 ("kill", kill_and_restart(n, workdir, url=url)),
+                                 # --quick: a 5 s lease, so the smoke run does not wait out the real 30 s.
+                                 ("takeover", takeover(n, workdir, 5.0 if quick else LEASE.total_seconds(), url))):
                 figures.update({f"{name} {part} {key}": value for key, value in result.items()})
     return figures
 
@@ -379,6 +437,22 @@ def _worker(url: str, port: str, data_dir: str) -> None:
     """The process the kill run SIGKILLs."""
     settings = _settings(url, Path(data_dir), int(port))
     send_all(engine=make_engine(url), settings=settings, worker=f"bench:{os.getpid()}")
+
+
+def _loop_worker(url: str, port: str, data_dir: str, lease: str) -> None:
+    """A `relay worker --loop` for the takeover run: sends until SIGTERM, then prints its report."""
+    import asyncio
+
+    from relay.delivery.worker import run_worker
+
+    settings = _settings(url, Path(data_dir), int(port), CONCURRENCY // 2, lease=float(lease))
+
+    async def main():
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        return await run_worker(engine=make_engine(url), settings=settings, stop=stop, idle_seconds=0.2)
+
+    print(asyncio.run(main()), flush=True)
 
 
 def _go_worker(url: str, port: str, data_dir: str, concurrency: str) -> None:
@@ -395,10 +469,13 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--worker", nargs=3, metavar=("URL", "PORT", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--go-worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--loop-worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         _worker(*args.worker)
     elif args.go_worker:
         _go_worker(*args.go_worker)
+    elif args.loop_worker:
+        _loop_worker(*args.loop_worker)
     else:
         print(json.dumps(run(messages=args.messages), indent=2))
