@@ -341,23 +341,29 @@ def kill_and_restart(n: int, workdir: Path, kills: int = 2, url: str | None = No
             worker.wait()
             with transaction(engine) as session:
                 stranded += session.scalar(select(func.count()).where(Message.status == "sending"))
-                # Instead of waiting out the 10-minute lease, sweep as if it had passed.
+                # Instead of waiting out the lease, sweep as if it had passed.
                 sweep_expired_leases(session=session, now=utcnow() + LEASE + timedelta(seconds=1))
         report = send_all(engine=engine, settings=_settings(url, workdir / "r", port), worker="restarted")
-        with transaction(engine) as session:
-            rows = session.execute(select(Message.message_id_header, Message.status,
-                                          Message.possible_duplicates)).all()
+        outcome = _losses(engine, handler)
     finally:
         controller.stop()
         engine.dispose()
+    return {
+        "messages": n, "kills": kills, "claims_stranded_by_kills": stranded, **outcome,
+        "restart_report": str(report),
+    }
+
+
+def _losses(engine, handler: CountingSink) -> dict:
+    """What the sink received against the outbox: lost, unsent, duplicated, and counted as possible."""
+    with transaction(engine) as session:
+        rows = session.execute(select(Message.message_id_header, Message.status, Message.possible_duplicates)).all()
     received = dict(handler.ids)
     return {
-        "messages": n, "kills": kills, "claims_stranded_by_kills": stranded,
         "lost": sum(1 for mid, _, _ in rows if mid not in received),
         "not_sent": sum(1 for _, status, _ in rows if status != "sent"),
         "duplicated": sum(c - 1 for c in received.values()),
         "counted_possible_duplicates": sum(p for _, _, p in rows),
-        "restart_report": str(report),
     }
 
 
@@ -378,9 +384,10 @@ def takeover(n: int, workdir: Path, lease: float, url: str | None = None) -> dic
                                  str(workdir / name), str(lease)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
 
     try:
-        victim, survivor = start("victim"), start("survivor")
-        while sum(handler.ids.values()) < n // 4 and victim.poll() is None:
+        victim = start("victim")
+        while sum(handler.ids.values()) < n // 5 and victim.poll() is None:
             time.sleep(0.005)
+        survivor = start("survivor")  # killed as the other starts: it finds the victim's claims still live
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         killed = time.perf_counter()
@@ -395,21 +402,14 @@ def takeover(n: int, workdir: Path, lease: float, url: str | None = None) -> dic
         seconds = time.perf_counter() - killed
         survivor.send_signal(signal.SIGTERM)
         survivor_report = survivor.communicate(timeout=120)[0].strip()
-        with transaction(engine) as session:
-            rows = session.execute(select(Message.message_id_header, Message.status,
-                                          Message.possible_duplicates)).all()
+        outcome = _losses(engine, handler)
     finally:
         controller.stop()
         engine.dispose()
-    received = dict(handler.ids)
     return {
         "messages": n, "lease_seconds": lease, "claims_stranded_by_kill": stranded,
         "seconds_from_kill_to_all_sent": round(seconds, 1), "within_lease_plus_15_s": seconds <= lease + 15,
-        "lost": sum(1 for mid, _, _ in rows if mid not in received),
-        "not_sent": sum(1 for _, status, _ in rows if status != "sent"),
-        "duplicated": sum(c - 1 for c in received.values()),
-        "counted_possible_duplicates": sum(p for _, _, p in rows),
-        "survivor_report": survivor_report,
+        **outcome, "survivor_report": survivor_report,
     }
 
 
