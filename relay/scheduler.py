@@ -2,6 +2,10 @@
 
 On PostgreSQL exactly one process leads, holding an advisory lock on a dedicated connection;
 others keep trying. On SQLite there is one process, and it leads.
+
+Planning and sending also run the moment an alert is approved or a message is queued
+(relay/delivery/wakeup.py: in-process on SQLite, LISTEN/NOTIFY on PostgreSQL); their ticks are the
+safety net for a lost wake-up.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import socket
 import threading
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -50,7 +55,14 @@ class Leadership:
     def release(self) -> None:
         with self.lock:
             if self._connection is not None:
-                self._connection.close()
+                # close() only hands the connection back to the pool, still holding the session-level
+                # lock, so a later checkout elsewhere would lead without knowing: unlock first.
+                try:
+                    self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_LOCK})
+                    self._connection.commit()
+                    self._connection.close()
+                except Exception:  # noqa: BLE001 - a broken connection is discarded, and its lock with it
+                    self._connection.invalidate()
                 self._connection = None
 
 
@@ -83,6 +95,7 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True,
     from relay.collect import collect_due
     from relay.db import transaction
     from relay.delivery.claim import sweep_expired_leases
+    from relay.delivery.wakeup import PLAN, SEND, RunSoon, Waker
     from relay.delivery.worker import send_all
     from relay.http import HttpClient
     from relay.models import utcnow
@@ -137,7 +150,23 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True,
     jobs.update(ops_jobs(settings, engine))  # incident checks every minute, retention four times a day
     if send:
         jobs["send"] = (lambda: send_all(engine=engine, settings=settings, worker=f"run:{os.getpid()}"), 15)
+    woken = {"plan": PLAN, "send": SEND}  # job → the wake-up channel that runs it at once
+    wakeable: dict[str, RunSoon] = {}
     for job_name, (job, seconds) in jobs.items():
-        scheduler.add_job(_guarded(leadership, job_name, job), "interval", seconds=seconds, id=job_name,
-                          max_instances=1, coalesce=True)
+        run = _guarded(leadership, job_name, job)
+        if job_name in woken:
+            run = wakeable[woken[job_name]] = RunSoon(run)
+        scheduler.add_job(run, "interval", seconds=seconds, id=job_name, max_instances=1, coalesce=True)
+    _wake_while_running(scheduler, Waker(wakeable, engine))
     return scheduler, leadership
+
+
+def _wake_while_running(scheduler: BackgroundScheduler, waker) -> None:
+    """The waker thread lives exactly as long as the scheduler runs."""
+    def on_event(event) -> None:
+        if event.code == EVENT_SCHEDULER_STARTED:
+            waker.start()
+        else:
+            waker.stop()
+
+    scheduler.add_listener(on_event, EVENT_SCHEDULER_STARTED | EVENT_SCHEDULER_SHUTDOWN)

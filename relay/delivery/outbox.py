@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from relay.delivery.wakeup import SEND, wake_on_commit
 from relay.models import Message, MessageBody, utcnow
 from relay.store.upsert import insert_ignore
 
@@ -52,6 +53,7 @@ def enqueue(
         # In the same transaction, so no sender can claim the message before its bytes are there.
         message_id = session.scalar(select(Message.id).where(Message.purpose_key == purpose_key))
         session.execute(insert(MessageBody).values(message_id=message_id, mime=as_bytes(message)))
+        wake_on_commit(session, SEND)  # senders start at the commit, not at their next tick
     return session.scalars(
         select(Message).where(Message.purpose_key == purpose_key).execution_options(populate_existing=True)
     ).one()

@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from relay.delivery import wakeup
 from relay.delivery.batch import SendReport, send_due
 from relay.delivery.lanes import lane_pool
 
@@ -71,37 +72,35 @@ async def run_worker(*, engine, settings, stop: threading.Event | asyncio.Event,
     worker = worker or worker_name()
     total = SendReport()
     lanes = lane_pool(settings)
+    woken = wakeup.subscribe(wakeup.SEND)  # a commit that queues messages ends the idle sleep at once
+    wakeup.listen(engine)  # PostgreSQL: other processes' commits too
     log.info("worker started", extra={"worker": worker})
     try:
-        await _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total)
+        await _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total, woken)
     finally:
+        wakeup.unsubscribe(woken)
         await lanes.close()
     log.info("worker stopped", extra={"worker": worker, "sent": total.sent})
     return total
 
 
-async def _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total: SendReport) -> None:
+async def _loop(engine, settings, stop, worker, batch, idle_seconds, lanes, total: SendReport, woken) -> None:
     # Every claim sweeps expired leases first (batch.py), so a worker alone still recovers dead claims.
     while not stop.is_set():
+        woken.clear()  # before the claim: a commit after it wakes the sleep below
         report = await send_due(engine=engine, settings=settings, worker=worker, batch=batch,
                                 stop=stop, lanes=lanes)
         total.merge(report)
         if report.claimed == 0 or report.auth_failed:
             # Idle connections would only time out on the server's side.
             await lanes.close()
-            await _idle(stop, idle_seconds)
+            await _idle(stop, idle_seconds, woken)
 
 
-async def _idle(stop, seconds: float) -> None:
-    """Sleep, but wake as soon as stop is set (either kind of event)."""
-    if isinstance(stop, asyncio.Event):
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
-        return
-    step = 0.1
+async def _idle(stop, seconds: float, woken=None) -> None:
+    """Sleep, but wake as soon as stop is set (either kind of event) or messages are queued (woken)."""
+    step = 0.02
     waited = 0.0
-    while waited < seconds and not stop.is_set():
+    while waited < seconds and not stop.is_set() and not (woken is not None and woken.is_set()):
         await asyncio.sleep(step)
         waited += step
