@@ -10,6 +10,7 @@ BENCHMARKS = {
     "tagging": "benchmarks.tagging",  # items/s vs plain lower-casing and tokenising
     "digests": "benchmarks.digests",  # plan + render vs rendering alone
     "delivery": "benchmarks.delivery",  # messages/s into an SMTP sink vs Postfix smtp-source
+    "urgent": "benchmarks.urgent",  # an urgent alert's approval to the sink: first and last message, in seconds
     "extraction": "benchmarks.extraction",  # document text and structure extraction vs a plain text dump
     "dashboard": "benchmarks.dashboard",  # the national report at 1× and 10× data: growth must stay sublinear
 }

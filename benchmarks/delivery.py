@@ -413,15 +413,20 @@ def takeover(n: int, workdir: Path, lease: float, url: str | None = None) -> dic
     }
 
 
+def databases() -> list[tuple[str, str | None]]:
+    """SQLite always; PostgreSQL too when RELAY_BENCH_DATABASE_URL names one (it is emptied!)."""
+    names: list[tuple[str, str | None]] = [("sqlite", None)]
+    if os.environ.get("RELAY_BENCH_DATABASE_URL"):
+        names.append(("postgresql", os.environ["RELAY_BENCH_DATABASE_URL"]))
+    return names
+
+
 def run(quick: bool = False, messages: int | None = None) -> dict:
     """Flat figures per database: throughput beside smtp-source, then the kill-and-restart counts."""
     n = messages or (1000 if quick else 10_000)
-    databases = [("sqlite", None)]
-    if os.environ.get("RELAY_BENCH_DATABASE_URL"):
-        databases.append(("postgresql", os.environ["RELAY_BENCH_DATABASE_URL"]))
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as tmp:
-        for name, url in databases:
+        for name, url in databases():
             workdir = Path(tmp) / name
             workdir.mkdir()
             for part, result in (("throughput", throughput(n, workdir, url)),

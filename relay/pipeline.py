@@ -11,10 +11,25 @@ from relay.digests.plan import PlanReport, plan_due
 from relay.digests.render import render_pending
 from relay.settings import Settings
 
+# Messages rendered per transaction. A national urgent alert is ~2,000 messages at ~10 ms each, and
+# on SQLite a rendering transaction holds the one write lock the sender needs too. Small parts,
+# each committed on its own, reach the sender (woken at each commit) while the rest is rendered,
+# instead of all of them after the last one.
+FIRST_PART, PART = 10, 25
+
 
 def plan_and_render(*, engine: Engine, settings: Settings, now: datetime | None = None) -> tuple[PlanReport, int]:
-    """Assign, build digests and queue their messages in ONE transaction (DELIVERY-AND-RECEIPTS §5.5)."""
+    """Assign, build digests and queue their first messages in ONE transaction (DELIVERY-AND-RECEIPTS
+    §5.5), then the rest in parts. Each part commits its messages with the assignments they
+    carry; an assignment left without one by a crash between parts is pending and rendered by
+    the next run, so nothing is lost or queued twice."""
     with transaction(engine) as session:
         report = plan_due(session=session, tz=settings.timezone, now=now)
-        messages = render_pending(session=session, settings=settings)
-    return report, len(messages)
+        count = rendered = len(render_pending(session=session, settings=settings, limit=FIRST_PART))
+    limit = FIRST_PART
+    while rendered == limit:
+        limit = PART
+        with transaction(engine) as session:
+            rendered = len(render_pending(session=session, settings=settings, limit=limit))
+        count += rendered
+    return report, count

@@ -73,10 +73,18 @@ class PreviewLinks(MailLinks):
         return self._placeholder("unsubscribe")
 
 
-def render_pending(*, session: Session, settings: Settings, preview: bool = False) -> list[Message]:
+def render_pending(*, session: Session, settings: Settings, preview: bool = False,
+                   limit: int | None = None) -> list[Message]:
     """Messages for every digest and immediate assignment that has none yet.
-    preview: links that cannot act and no receipt hooks (relay.digests.preview, rolled back after)."""
-    pending = list(session.scalars(select(Assignment).where(Assignment.message_id.is_(None)).order_by(Assignment.id)))
+    preview: links that cannot act and no receipt hooks (relay.digests.preview, rolled back after).
+    limit: at most this many immediate messages while there are any (relay.pipeline commits an
+    urgent fan-out in parts); digests, never split, come once none is left."""
+    query = select(Assignment).where(Assignment.message_id.is_(None)).order_by(Assignment.id)
+    if limit is not None:
+        immediate = session.scalars(query.where(Assignment.digest_id.is_(None)).limit(limit)).all()
+        if immediate:
+            return [_render(session, settings, [a], digest=None, preview=preview) for a in immediate]
+    pending = list(session.scalars(query))
     by_digest: dict[int, list[Assignment]] = defaultdict(list)
     messages = []
     for assignment in pending:
