@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from relay.documents.evidence import tagging_text, tagging_texts
 from relay.models import Item, Tag, utcnow
-from relay.tagging import relevance
+from relay.tagging import feedback, relevance
 from relay.tagging.combine import tag_with_model
 from relay.tagging.engine import TagDecision
 from relay.tagging.model import SectorModel, get_model
@@ -160,5 +160,6 @@ def set_human_tag(*, session: Session, item_id: int, sector: str, present: bool,
     else:
         row.evidence = [*(e for e in row.evidence or [] if e.get("kind") != "human"), note]
     row.origin, row.removed, row.set_by_user_id = "human", not present, user_id
+    feedback.record(session=session, item_id=item_id, sector=sector, present=present, user_id=user_id)
     session.flush()
     return row

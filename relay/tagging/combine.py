@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from relay.tagging.engine import Evidence, Match, TagDecision, tag
 from relay.tagging.model import Score, SectorModel
 from relay.tagging.sectors import SECTOR_IDS, Ruleset
@@ -21,10 +23,10 @@ from relay.tagging.sectors import SECTOR_IDS, Ruleset
 MODEL_RULE = "model"  # the rule id a model tag's evidence carries
 
 
-def model_decision(score: Score) -> TagDecision:
+def model_decision(score: Score, model: SectorModel, item, passages=()) -> TagDecision:
     """A model score as a tag: one evidence entry per field, the words as highlighted matches."""
     by_field: dict[str, list[Match]] = {}
-    for name, start, end, text, _ in score.words:
+    for name, start, end, text, _ in score.words or model.explain(item, score.sector, passages):
         by_field.setdefault(name, []).append(Match(start, end, text))
     probability = round(score.probability, 3)
     evidence = tuple(Evidence(MODEL_RULE, "model", probability, name, tuple(sorted(ms, key=lambda m: m.start)))
@@ -34,16 +36,19 @@ def model_decision(score: Score) -> TagDecision:
     return TagDecision(score.sector, probability, evidence, origin="model")
 
 
-def combine(rules: list[TagDecision], scores: list[Score], model: SectorModel) -> list[TagDecision]:
-    """The policy above over one item's rule decisions and model scores, in SECTORS.md order."""
+def combine(rules: list[TagDecision], probs: np.ndarray, model: SectorModel, item,
+            passages=()) -> list[TagDecision]:
+    """The policy above over one item's rule decisions and model probabilities, in SECTORS.md order."""
     chosen = {d.sector: d for d in rules}
-    for s in scores:
-        if s.sector not in chosen and s.probability >= model.thresholds.get(s.sector, 1.01):
-            chosen[s.sector] = model_decision(s)
-    if not chosen and model.floor is not None and scores:
-        best = max(scores, key=lambda s: s.probability)
-        if best.probability >= model.floor:
-            chosen[best.sector] = model_decision(best)
+    for n in np.flatnonzero(probs >= model.cut):
+        sector = model.classes[n]
+        if sector not in chosen:
+            chosen[sector] = model_decision(Score(sector, float(probs[n])), model, item, passages)
+    if not chosen and model.floor is not None and len(probs):
+        best = int(np.argmax(probs))
+        if probs[best] >= model.floor:
+            chosen[model.classes[best]] = model_decision(Score(model.classes[best], float(probs[best])), model, item,
+                                                         passages)
     return [chosen[s] for s in SECTOR_IDS if s in chosen]
 
 
@@ -58,8 +63,9 @@ def tag_with_model(item, *, ruleset: Ruleset | None = None, model: SectorModel |
         return tag(item, ruleset=ruleset, passages=passages)
     if model is None:
         raise ValueError("mode 'model' needs a trained model")
-    scores = model.scores(item, passages)
     if mode == "model":
         alone = model.alone or model.thresholds
-        return [model_decision(s) for s in scores if s.probability >= alone.get(s.sector, 1.01)]
-    return combine(tag(item, ruleset=ruleset, passages=passages), scores, model)
+        return [model_decision(s, model, item, passages) for s in model.scores(item, passages)
+                if s.probability >= alone.get(s.sector, 1.01)]
+    return combine(tag(item, ruleset=ruleset, passages=passages), model.probabilities(item, passages), model, item,
+                   passages)

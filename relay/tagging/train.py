@@ -88,7 +88,7 @@ def fit(rows: list[Labelled], *, c: float = C) -> SectorModel:
         if sum(target) < MIN_POSITIVES or all(target):
             intercepts.append(-30.0)  # never above a threshold: the rules alone decide this sector
             continue
-        fitted = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=1000)
+        fitted = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=0)
         fitted.fit(matrix[index], target)
         intercepts.append(round(float(fitted.intercept_[0]), 6))
         for f, w in enumerate(fitted.coef_[0]):
@@ -110,7 +110,7 @@ def out_of_fold(rows: list[Labelled], *, c: float = C) -> list[dict[str, float]]
         model = fit([r for r in rows if fold_of(r.id) != fold], c=c)
         for n, row in enumerate(rows):
             if fold_of(row.id) == fold:
-                probs[n] = {s.sector: s.probability for s in model.scores(row.item, evidence=False)}
+                probs[n] = {s.sector: s.probability for s in model.scores(row.item)}
     return probs
 
 
