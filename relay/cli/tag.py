@@ -47,9 +47,10 @@ MODES = ("rules", "model", "combined")
               help="which tagger (repeatable); default: all three when a model exists, else rules")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), help="model file (default: the configured one)")
 @click.option("--from-decisions", is_flag=True, help="measure against the sectors governors added or removed")
+@click.option("--language", "languages", multiple=True, help="only items in this language (nb, nn, en, sv, fr)")
 @click.option("--misses", default=20, show_default=True, help="misclassified items to list with their evidence")
 def eval_cmd(dataset: str | None, split: str, modes: tuple[str, ...], model_path: str | None, from_decisions: bool,
-             misses: int) -> None:
+             languages: tuple[str, ...], misses: int) -> None:
     """Precision, recall and F1 per sector (with bootstrap 95 % intervals), micro and macro F1, exact-set match
     and the share of items with no sector, for the rules, the model and their combination on DATASET."""
     from relay.tagging.datasets import DatasetError, load
@@ -77,6 +78,9 @@ def eval_cmd(dataset: str | None, split: str, modes: tuple[str, ...], model_path
     except (DatasetError, SectorsFileError, ModelFileError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    if languages:
+        examples = [e for e in examples if e.item.get("language") in languages]
+        title += f", language {'/'.join(languages)}"
     if model is None:
         click.echo("no sector model: the rules alone are measured (train one with `relay tag train`)", err=True)
         if set(modes) - {"rules"}:
@@ -98,8 +102,10 @@ def _predictor(mode: str, ruleset, model):
 @tag.command("train")
 @click.argument("datasets", nargs=-1, type=click.Choice(DATASETS))
 @click.option("--from-decisions", is_flag=True, help="add the sectors governors added or removed as labels")
+@click.option("--vocabulary/--no-vocabulary", default=True, show_default=True,
+              help="also learn from the rules' terms in nb, nn, en, sv and fr")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="where to write (default: the configured file)")
-def train_cmd(datasets: tuple[str, ...], from_decisions: bool, out_path: str | None) -> None:
+def train_cmd(datasets: tuple[str, ...], from_decisions: bool, vocabulary: bool, out_path: str | None) -> None:
     """Fit the sector model on the tune splits of DATASETS (and governors' decisions), tune its thresholds
     on tune folds, and save it with its training data's hash and figures. Needs scikit-learn."""
     from relay.tagging.datasets import DatasetError
@@ -122,7 +128,7 @@ def train_cmd(datasets: tuple[str, ...], from_decisions: bool, out_path: str | N
         extra = decision_rows(engine_for(settings))
         click.echo(f"{len(extra)} items with governors' decisions added")
     try:
-        model = train(datasets, ruleset=get_ruleset(), extra=extra)
+        model = train(datasets, ruleset=get_ruleset(), extra=extra, vocabulary=vocabulary)
     except (DatasetError, SectorsFileError, ValueError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)

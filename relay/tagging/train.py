@@ -25,6 +25,7 @@ from relay.tagging.engine import tag
 from relay.tagging.features import item_features
 from relay.tagging.model import SectorModel
 from relay.tagging.sectors import SECTOR_IDS, Ruleset
+from relay.tagging.vocabulary import vocabulary_terms
 
 FOLDS = 5
 MIN_SUPPORT = 10
@@ -39,6 +40,7 @@ class Labelled:
     id: str
     item: dict
     known: dict[str, bool]  # sector -> present; sectors the source cannot say are left out
+    weight: float = 1.0  # in fitting and threshold choice: each dataset counts as much as each other
 
 
 def known_labels(example: Example, *, upr: bool) -> dict[str, bool]:
@@ -55,10 +57,14 @@ def known_labels(example: Example, *, upr: bool) -> dict[str, bool]:
 
 
 def labelled(names: Iterable[str]) -> list[Labelled]:
+    """The tune rows of each dataset, weighted so that each dataset weighs the same in total: 1,757 UPR
+    recommendations would otherwise outvote the 116 Norwegian items shaped like what Relay collects."""
+    sets = {name: load(name, split="tune") for name in names}
+    total = sum(len(v) for v in sets.values())
     out = []
-    for name in names:
-        upr = name.startswith("upr")
-        out += [Labelled(e.id, e.item, known_labels(e, upr=upr)) for e in load(name, split="tune")]
+    for name, examples in sets.items():
+        upr, weight = name.startswith("upr"), total / (len(sets) * len(examples)) if examples else 1.0
+        out += [Labelled(e.id, e.item, known_labels(e, upr=upr), round(weight, 6)) for e in examples]
     return out
 
 
@@ -89,7 +95,7 @@ def fit(rows: list[Labelled], *, c: float = C) -> SectorModel:
             intercepts.append(-30.0)  # never above a threshold: the rules alone decide this sector
             continue
         fitted = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=0)
-        fitted.fit(matrix[index], target)
+        fitted.fit(matrix[index], target)  # weighting the fit by dataset too was tried: no gain on tune folds
         intercepts.append(round(float(fitted.intercept_[0]), 6))
         for f, w in enumerate(fitted.coef_[0]):
             if abs(w) >= 1e-3:  # smaller weights change no probability in the third decimal
@@ -103,30 +109,31 @@ def fold_of(row_id: str) -> int:
     return int(hashlib.sha1(row_id.encode(), usedforsecurity=False).hexdigest()[8:16], 16) % FOLDS
 
 
-def out_of_fold(rows: list[Labelled], *, c: float = C) -> list[dict[str, float]]:
-    """Each row's sector probabilities from a model that never saw it."""
+def out_of_fold(rows: list[Labelled], *, c: float = C, always: list[Labelled] = ()) -> list[dict[str, float]]:
+    """Each row's sector probabilities from a model that never saw it (`always`: fitted in every fold)."""
     probs: list[dict[str, float]] = [{} for _ in rows]
     for fold in range(FOLDS):
-        model = fit([r for r in rows if fold_of(r.id) != fold], c=c)
+        model = fit([r for r in rows if fold_of(r.id) != fold] + list(always), c=c)
         for n, row in enumerate(rows):
             if fold_of(row.id) == fold:
                 probs[n] = {s.sector: s.probability for s in model.scores(row.item)}
     return probs
 
 
-def _f1(tp: int, fp: int, fn: int) -> float:
+def _f1(tp: float, fp: float, fn: float) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def _counts(rows, probs, fired, sector: str, t: float) -> tuple[int, int, int]:
-    tp = fp = fn = 0
+def _counts(rows, probs, fired, sector: str, t: float) -> tuple[float, float, float]:
+    """Weighted true positives, false positives and false negatives of rules-or-model at threshold t."""
+    tp = fp = fn = 0.0
     for row, p, rules in zip(rows, probs, fired, strict=True):
         if sector not in row.known:
             continue
         said = sector in rules or p.get(sector, 0.0) >= t
-        tp += said and row.known[sector]
-        fp += said and not row.known[sector]
-        fn += (not said) and row.known[sector]
+        tp += row.weight * (said and row.known[sector])
+        fp += row.weight * (said and not row.known[sector])
+        fn += row.weight * ((not said) and row.known[sector])
     return tp, fp, fn
 
 
@@ -137,7 +144,7 @@ def thresholds(rows: list[Labelled], probs, fired: list[set[str]]) -> dict[str, 
     shared = max(GRID, key=lambda t: (pooled(t), t))
     out = {}
     for sector in SECTOR_IDS:
-        support = sum(1 for r in rows if r.known.get(sector))
+        support = sum(1 for r in rows if r.known.get(sector))  # items, not weights: ten examples tune nothing
         if support < MIN_SUPPORT:
             out[sector] = shared
         else:
@@ -148,7 +155,7 @@ def thresholds(rows: list[Labelled], probs, fired: list[set[str]]) -> dict[str, 
 def floor(rows: list[Labelled], probs, fired: list[set[str]], cut: dict[str, float]) -> float | None:
     """The score at which an item nothing tagged gets its best sector, if any floor improves tune micro-F1."""
     def micro(f: float | None) -> float:
-        tp = fp = fn = 0
+        tp = fp = fn = 0.0
         for row, p, rules in zip(rows, probs, fired, strict=True):
             said = set(rules) | {s for s, v in p.items() if v >= cut.get(s, 1.01)}
             if not said and f is not None and p:
@@ -156,29 +163,39 @@ def floor(rows: list[Labelled], probs, fired: list[set[str]], cut: dict[str, flo
                 if p[best] >= f:
                     said = {best}
             for s, present in row.known.items():
-                tp += s in said and present
-                fp += s in said and not present
-                fn += s not in said and present
+                tp += row.weight * (s in said and present)
+                fp += row.weight * (s in said and not present)
+                fn += row.weight * (s not in said and present)
         return _f1(tp, fp, fn)
     best = max([None, *GRID], key=lambda f: (micro(f), -(f or 2.0)))
     return best
 
 
-def train(names: Iterable[str], *, ruleset: Ruleset, extra: Iterable[Labelled] = (), c: float = C) -> SectorModel:
-    """Fit on the tune splits of `names` plus `extra` rows (governors' decisions); thresholds on tune folds."""
-    names = list(names)
-    rows = labelled(names) + list(extra)
+def vocabulary_rows(ruleset: Ruleset) -> list[Labelled]:
+    """The rules' unambiguous terms in five languages, each a row that is a known positive of its sector only."""
+    return [Labelled(ident, {"title": "", "text": text}, {sector: True})
+            for ident, text, sector in vocabulary_terms(ruleset)]
+
+
+def train(names: Iterable[str], *, ruleset: Ruleset, extra: Iterable[Labelled] = (), c: float = C,
+          vocabulary: bool = True) -> SectorModel:
+    """Fit on the tune splits of `names` plus `extra` rows (governors' decisions) and, with `vocabulary`,
+    the rules' terms (relay.tagging.vocabulary); thresholds and figures come from the tune rows only."""
+    names, extra = list(names), list(extra)
+    rows = labelled(names) + extra
     if not rows:
         raise ValueError("no training rows")
-    probs = out_of_fold(rows, c=c)
+    vocab = vocabulary_rows(ruleset) if vocabulary else []
+    probs = out_of_fold(rows, c=c, always=vocab)
     fired = [{d.sector for d in tag(r.item, ruleset=ruleset)} for r in rows]
     cut = thresholds(rows, probs, fired)
     alone = thresholds(rows, probs, [set() for _ in rows])
-    model = fit(rows, c=c)
+    model = fit(rows + vocab, c=c)
     model.thresholds, model.alone = cut, alone
     model.floor = floor(rows, probs, fired, cut)
     model.info = {"trained_on": {"datasets": names, "splits": "tune", "items": len(rows),
-                                 "extra_items": len(list(extra)), "sha256": data_hash(rows)},
+                                 "decision_items": len(extra), "vocabulary_terms": len(vocab),
+                                 "sha256": data_hash(rows + vocab)},
                   "settings": {"C": c, "folds": FOLDS, "min_df": 2, "features": "words, word pairs, word pieces"},
                   "figures": _figures(rows, probs, fired, cut, model.floor)}
     return model

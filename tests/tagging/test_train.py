@@ -10,7 +10,8 @@ from relay.cli.tag import tag
 from relay.tagging.datasets import load
 from relay.tagging.evaluate import Report, bootstrap, score
 from relay.tagging.model import load as load_model
-from relay.tagging.train import data_hash, known_labels, labelled
+from relay.tagging.sectors import get_ruleset
+from relay.tagging.train import data_hash, known_labels, labelled, vocabulary_rows
 from tests.tagging.test_evaluate import _ex, _pred
 
 
@@ -28,7 +29,8 @@ def test_train_writes_a_versioned_model_with_its_data_hash_and_figures(trained):
     trained_on = model.info["trained_on"]
     assert trained_on["datasets"] == ["norway"] and trained_on["splits"] == "tune"
     assert trained_on["items"] == len(load("norway", split="tune"))
-    assert trained_on["sha256"] == data_hash(labelled(["norway"]))
+    assert trained_on["sha256"] == data_hash(labelled(["norway"]) + vocabulary_rows(get_ruleset()))
+    assert trained_on["vocabulary_terms"] > 300
     assert {"tune_oof_micro_f1_rules", "tune_oof_micro_f1_model", "tune_oof_micro_f1_combined"} <= set(
         model.info["figures"])
     assert all(0.2 <= t <= 0.99 for t in model.thresholds.values())
@@ -51,6 +53,9 @@ def test_eval_reports_rules_model_and_combined(trained):
         assert mode in out
     assert out.count("exact-set match") == 3 and out.count("no sector (gold has one)") == 3
     assert "too few to judge" in out and "95% interval" in out
+    norwegian = CliRunner().invoke(tag, ["eval", "norway", "--split", "tune", "--model", str(path), "--mode", "rules",
+                                         "--language", "nb", "--language", "nn", "--misses", "0"])
+    assert "language nb/nn" in norwegian.output and "31 items" in norwegian.output
 
 
 def test_train_refuses_without_data_and_eval_a_model_mode_without_a_model(tmp_path):
