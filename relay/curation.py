@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from relay import audit
 from relay.models import Alert, AlertSector, AlertTarget, Item, Organisation, Review, Tag, User, utcnow
+from relay.tagging.feedback import record_alert_sectors
 
 
 class CurationError(Exception):
@@ -80,6 +81,8 @@ def approve_item(*, session: Session, item_id: int, office_id: int, draft: Alert
         approved_by_user_id=actor.id if isinstance(actor, User) else None,
     )
     alert.sectors = [AlertSector(sector=s) for s in dict.fromkeys(sectors)]
+    record_alert_sectors(session=session, item=item, sectors=sectors,  # issue 22: decisions become labels
+                         user_id=actor.id if isinstance(actor, User) else None)
     alert.targets = [AlertTarget(municipality_id=m) for m in sorted(targets)]
     session.add(alert)
     _set_review(session, item_id, office_id, "approved", actor, now)

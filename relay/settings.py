@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     default_language: Literal["nb", "nn", "en", "sv"] = Field("nb", description="language of the web UI")
     sources_file: str = Field("config/sources.toml", description="configured sources, relative to RELAY_HOME")
     sectors_file: str = Field("config/sectors.toml", description="sector rules, relative to RELAY_HOME")
+    sector_model_file: str = Field("config/sector-model.json.gz",
+                                   description="learned sector model (`relay tag train`); absent: rules only")
     scheduler: bool = Field(True, description="run the scheduler inside `relay run`")
     login_link_minutes: int = Field(20, ge=1, le=1440, description="lifetime of a sign-in link")
     ack_link_days: int = Field(180, ge=1, description="lifetime of an acknowledgement link")

@@ -28,6 +28,7 @@ from relay.models.reports import (
     ReportReach,
     ReportState,
 )
+from relay.models.tagging import TagLabel
 
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
@@ -36,4 +37,5 @@ __all__ = [
     "ReceiptEvent", "ReceiptEventMonth", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User",
     "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
     "ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState",
+    "TagLabel",
 ]

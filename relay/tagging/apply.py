@@ -1,6 +1,7 @@
 """Tags in the database: tag right after collection, re-tag after rule changes, and the governor's hand.
 
-Human tags (origin "human") are never touched by the rules. A human removal is a row with
+Rules and, when a model file is present, the learned model decide together (relay.tagging.combine);
+their tags have origin "rule" or "model". Human tags (origin "human") are never touched by either. A human removal is a row with
 origin human and removed=True, so the rule that once produced it cannot add it back.
 The caller owns the commit (relay.db.transaction).
 """
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session
 
 from relay.documents.evidence import tagging_text, tagging_texts
 from relay.models import Item, Tag, utcnow
-from relay.tagging import relevance
-from relay.tagging.engine import TagDecision, tag
+from relay.tagging import feedback, relevance
+from relay.tagging.combine import tag_with_model
+from relay.tagging.engine import TagDecision
+from relay.tagging.model import SectorModel, get_model
 from relay.tagging.sectors import SECTOR_IDS, Ruleset, get_ruleset
 
+MACHINE_ORIGINS = ("rule", "model")  # what re-tagging may add, update and drop; "human" it never touches
 BATCH = 500  # items per query when re-tagging everything: bounded memory on a large archive
 
 
@@ -59,7 +63,7 @@ def tag_item(*, session: Session, item: Item, ruleset: Ruleset | None = None, se
     # The document's facts, operative part and recommendations are read too, as "document.<part>" fields.
     change = _apply(session, item, ruleset=ruleset or get_ruleset(), scope=set(sectors or SECTOR_IDS),
                     profile=profile or relevance.current_profile(), tags=tags,
-                    passages=tagging_text(item, session=session))
+                    passages=tagging_text(item, session=session), model=_model())
     session.flush()
     return change
 
@@ -70,16 +74,24 @@ def tag_items(*, session: Session, items: list[Item], tags: dict[int, list[Tag]]
     documents in one query and one flush at the end, instead of a query and a flush per item
     (a collector's page: tagging was most of its time)."""
     ruleset, profile, scope = ruleset or get_ruleset(), profile or relevance.current_profile(), set(sectors or SECTOR_IDS)
-    passages = tagging_texts(items, session=session)
+    passages, model = tagging_texts(items, session=session), _model()
     changes = [_apply(session, item, ruleset=ruleset, scope=scope, profile=profile, tags=tags.get(item.id, []),
-                      passages=passages.get(item.id, [])) for item in items]
+                      passages=passages.get(item.id, []), model=model) for item in items]
     session.flush()
     return changes
 
 
+def _model() -> SectorModel | None:
+    """The model when its file is configured and readable; otherwise None: the rules tag alone."""
+    try:
+        return get_model()
+    except Exception:  # noqa: BLE001 - settings unreadable (a bare test engine): rules only, as without a file
+        return None
+
+
 def _apply(session: Session, item: Item, *, ruleset: Ruleset, scope: set[str], profile: str, tags: list[Tag],
-           passages) -> ItemChange:
-    decisions = tag(item, ruleset=ruleset, passages=passages)
+           passages, model: SectorModel | None) -> ItemChange:
+    decisions = tag_with_model(item, ruleset=ruleset, model=model, passages=passages)
     wanted: dict[str, TagDecision] = {d.sector: d for d in decisions if d.sector in scope}
     existing = {t.sector: t for t in tags}
     change = ItemChange(item_id=item.id, key=item.key)
@@ -89,13 +101,14 @@ def _apply(session: Session, item: Item, *, ruleset: Ruleset, scope: set[str], p
             continue  # the governor decided; the rule neither re-adds nor overwrites
         evidence = decision.evidence_json()
         if row is None:
-            session.add(Tag(item_id=item.id, sector=sector, origin="rule", score=decision.score, evidence=evidence))
+            session.add(Tag(item_id=item.id, sector=sector, origin=decision.origin, score=decision.score,
+                            evidence=evidence))
             change.added.append(sector)
-        elif row.score != decision.score or row.evidence != evidence or row.removed:
-            row.score, row.evidence, row.removed = decision.score, evidence, False
+        elif row.score != decision.score or row.evidence != evidence or row.removed or row.origin != decision.origin:
+            row.score, row.evidence, row.removed, row.origin = decision.score, evidence, False, decision.origin
             change.updated.append(sector)
     for sector, row in existing.items():
-        if row.origin == "rule" and sector in scope and sector not in wanted:
+        if row.origin in MACHINE_ORIGINS and sector in scope and sector not in wanted:
             session.delete(row)
             change.removed.append(sector)
     gate = relevance.check(item, decisions, profile=profile)
@@ -147,5 +160,6 @@ def set_human_tag(*, session: Session, item_id: int, sector: str, present: bool,
     else:
         row.evidence = [*(e for e in row.evidence or [] if e.get("kind") != "human"), note]
     row.origin, row.removed, row.set_by_user_id = "human", not present, user_id
+    feedback.record(session=session, item_id=item_id, sector=sector, present=present, user_id=user_id)
     session.flush()
     return row

@@ -9,12 +9,16 @@ has no issue for older persons or privacy) is "not measurable": its predictions 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from relay.tagging.datasets import UPR_CLASSES, UPR_MERGE, Example
 from relay.tagging.engine import TagDecision, tag
 from relay.tagging.sectors import SECTOR_IDS, Ruleset
+
+MIN_SUPPORT = 10  # fewer gold items than this: the class's F1 is shown but marked "too few to judge"
+Intervals = dict[str, tuple[float, float]]
 
 
 @dataclass
@@ -57,6 +61,23 @@ class Report:
     misses: list[Miss] = field(default_factory=list)
     items: int = 0
     unmeasured: dict[str, int] = field(default_factory=dict)  # class -> items predicted, not scored
+    sets: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)  # (gold, predicted) per item
+
+    @property
+    def exact_match(self) -> float:
+        """Share of items whose predicted set equals the gold set (merged and measurable classes)."""
+        return sum(g == p for g, p in self.sets) / len(self.sets) if self.sets else 0.0
+
+    @property
+    def no_sector(self) -> float:
+        """Share of items given no sector at all."""
+        return sum(not p for _, p in self.sets) / len(self.sets) if self.sets else 0.0
+
+    @property
+    def no_sector_relevant(self) -> float:
+        """Share of the items that have a gold sector (relevant to a municipality) given none."""
+        relevant = [p for g, p in self.sets if g]
+        return sum(not p for p in relevant) / len(relevant) if relevant else 0.0
 
     @property
     def micro(self) -> Counts:
@@ -105,30 +126,41 @@ def score(pairs: Iterable[tuple[Example, list[TagDecision]]], *, merge: dict[str
                 counts.fp += 1
             else:
                 counts.fn += 1
+        report.sets.append((gold, predicted))
         if gold != predicted:
             report.misses.append(Miss(example.id, example.source, example.item.get("title") or example.item["text"],
                                       gold, predicted, decisions))
     return report
 
 
-def evaluate(examples: list[Example], *, ruleset: Ruleset | None = None, upr: bool = False) -> Report:
-    predict: Callable[[dict], list[TagDecision]] = lambda item: tag(item, ruleset=ruleset)  # noqa: E731
+def evaluate(examples: list[Example], *, ruleset: Ruleset | None = None, upr: bool = False,
+             predict: Callable[[dict], list[TagDecision]] | None = None) -> Report:
+    """Score a tagger on examples: the rules by default, or any `predict(item)` (model, combination)."""
+    predict = predict or (lambda item: tag(item, ruleset=ruleset))
     return score(((e, predict(e.item)) for e in examples), merge=UPR_MERGE if upr else None,
                  measurable=UPR_CLASSES if upr else None)
 
 
-def format_report(report: Report, *, title: str, show_misses: int = 50) -> str:
+def format_report(report: Report, *, title: str, show_misses: int = 50, intervals: Intervals | None = None) -> str:
+    """The figures as text; with `intervals`, each F1 gets its bootstrap 95 % interval, and a class with
+    support under MIN_SUPPORT is marked "too few to judge" instead of being read as a verdict."""
     lines = [title, f"{report.items} items", "",
-             f"{'sector':28} {'prec':>6} {'recall':>6} {'F1':>6} {'gold':>5} {'tp':>5} {'fp':>5} {'fn':>5}"]
+             f"{'sector':28} {'prec':>6} {'recall':>6} {'F1':>6} {'95% interval':>13} {'gold':>5} {'tp':>5} "
+             f"{'fp':>5} {'fn':>5}"]
     for cls, c in report.classes.items():
         if not (c.support or c.fp):
             continue
-        lines.append(f"{cls:28} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.support:5} {c.tp:5} {c.fp:5} "
-                     f"{c.fn:5}")
+        lines.append(f"{cls:28} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {_ci(intervals, cls):>13} "
+                     f"{c.support:5} {c.tp:5} {c.fp:5} {c.fn:5}"
+                     + ("  too few to judge" if c.support < MIN_SUPPORT else ""))
     m = report.micro
-    lines += ["", f"{'micro':28} {m.precision:6.3f} {m.recall:6.3f} {m.f1:6.3f} {m.support:5} {m.tp:5} {m.fp:5} "
-                  f"{m.fn:5}",
-              f"{'macro':28} {report.macro_precision:6.3f} {report.macro_recall:6.3f} {report.macro_f1:6.3f}"]
+    lines += ["", f"{'micro':28} {m.precision:6.3f} {m.recall:6.3f} {m.f1:6.3f} {_ci(intervals, 'micro'):>13} "
+                  f"{m.support:5} {m.tp:5} {m.fp:5} {m.fn:5}",
+              f"{'macro':28} {report.macro_precision:6.3f} {report.macro_recall:6.3f} {report.macro_f1:6.3f} "
+              f"{_ci(intervals, 'macro'):>13}",
+              f"{'exact-set match':28} {report.exact_match:6.3f}",
+              f"{'no sector (all items)':28} {report.no_sector:6.3f}",
+              f"{'no sector (gold has one)':28} {report.no_sector_relevant:6.3f}"]
     if report.unmeasured:
         lines += ["", "not measurable on this dataset (no label maps to it; predictions not counted above):"]
         lines += [f"  {cls:26} {n:5} items predicted" for cls, n in report.unmeasured.items()]
@@ -141,6 +173,43 @@ def format_report(report: Report, *, title: str, show_misses: int = 50) -> str:
                 why = "; ".join(_why(e) for e in d.evidence[:4])
                 lines.append(f"    {d.sector} {d.score:.2f}: {why}")
     return "\n".join(lines)
+
+
+def _ci(intervals: Intervals | None, key: str) -> str:
+    if intervals is None or key not in intervals:
+        return ""
+    low, high = intervals[key]
+    return f"{low:.3f}–{high:.3f}"
+
+
+def bootstrap(report: Report, *, rounds: int = 1000, seed: int = 22) -> Intervals:
+    """95 % percentile intervals of each class's F1, micro-F1 and macro-F1, resampling items with replacement."""
+    rng = random.Random(seed)  # fixed: the same data prints the same interval
+    n = len(report.sets)
+    draws: dict[str, list[float]] = {}
+    classes = [c for c, k in report.classes.items() if k.support or k.fp]
+    for _ in range(rounds if n else 0):
+        counts = {c: [0, 0, 0] for c in classes}
+        for _ in range(n):
+            gold, predicted = report.sets[rng.randrange(n)]
+            for c in gold | predicted:
+                if c in counts:
+                    counts[c][0 if c in gold and c in predicted else 1 if c in predicted else 2] += 1
+        f1s = {c: _f1(*k) for c, k in counts.items()}
+        for c in classes:
+            draws.setdefault(c, []).append(f1s[c])
+        draws.setdefault("micro", []).append(_f1(*(sum(k[i] for k in counts.values()) for i in range(3))))
+        used = [f1s[c] for c, k in counts.items() if k[0] or k[1] or k[2]]
+        draws.setdefault("macro", []).append(sum(used) / len(used) if used else 0.0)
+    out = {}
+    for key, values in draws.items():
+        values.sort()
+        out[key] = (values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))])
+    return out
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def _why(e) -> str:

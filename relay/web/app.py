@@ -91,6 +91,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.resolved_database_url)
     app.state.templates = make_templates()
+    from relay.tagging.model import announce
+
+    announce(settings)  # the sector model is read now, or the log says tagging runs on the rules only
     app.add_middleware(RequestContext)
     # Outermost: times every request (errors included) and answers Prometheus' token scrape.
     app.add_middleware(MetricsMiddleware)
