@@ -24,6 +24,7 @@ from relay.models import Item, Source, SourceRun, Tag, utcnow
 from relay.settings import get_settings
 from relay.sources import source_config
 from relay.store.item_batch import save_records
+from relay.store.merge import source_rank
 
 log = logging.getLogger("relay.collect")
 
@@ -106,7 +107,7 @@ def _run(*, engine: Engine, config: SourceConfig, payloads: Iterable[Payload], n
                     log.exception("collector crashed", extra={"source": key})
                 return record_failure(engine=engine, key=key, error=exc, now=now, progress=result)
             last, every_not_modified = payload, every_not_modified and payload.not_modified
-            _store(engine, key, payload, parsed, now, result, seen)
+            _store(engine, config, payload, parsed, now, result, seen)
     finally:
         close = getattr(stream, "close", None)
         if close:
@@ -131,16 +132,17 @@ def _run(*, engine: Engine, config: SourceConfig, payloads: Iterable[Payload], n
     return result
 
 
-def _store(engine: Engine, key: str, payload: Payload, parsed: ParseResult | None, now: datetime,
+def _store(engine: Engine, config: SourceConfig, payload: Payload, parsed: ParseResult | None, now: datetime,
            result: RunResult, seen: set[str]) -> None:
     """One payload's records, tags and cursor, committed together; the records stored as one batch."""
     records = _unique(parsed.records) if parsed else []
     if parsed:
         result.warnings.extend(parsed.warnings)
     with transaction(engine) as session:
-        source = session.scalars(select(Source).where(Source.key == key)).one()
+        source = session.scalars(select(Source).where(Source.key == config.key)).one()
         seen.update(record.key for record in records)
-        report = save_records(session=session, records=records, source_id=source.id, now=now)
+        report = save_records(session=session, records=records, source_id=source.id, now=now,
+                              rank=source_rank(config.kind))
         touched: dict[int, Item] = {}  # each item once, in the order first touched
         for item, outcome in report.saved:
             if outcome == "new":
