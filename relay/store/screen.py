@@ -23,7 +23,7 @@ MAX_KEY = 300
 # Key prefixes and what the rest must look like; a key with another prefix passes the generic check.
 KEY_PATTERNS = {
     "hudoc:": re.compile(r"hudoc:\d{3}-\d{1,10}"),
-    "ECLI:": re.compile(r"ECLI:[A-Z]{2}:[A-Z0-9]{1,7}:\d{4}:[A-Z0-9.]{1,30}(?::[A-Z0-9-]{1,40}){0,2}"),
+    "ECLI:": re.compile(r"ECLI:[A-Z]{2}:[A-Z0-9]{1,7}:\d{4}:[A-Z0-9.]{1,30}(?::[A-Z0-9-]{1,40}){0,3}"),
     "uhri:": re.compile(r"uhri:[A-Za-z0-9-]{1,64}"),
     "un:": re.compile(r"un:[A-Z0-9][A-Z0-9/.()_+-]{1,120}"),
     "undl:": re.compile(r"undl:\d{1,12}"),
