@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from feeds.records import Record
 from relay.models import Item, ItemAlias, ItemChange, utcnow
-from relay.store.items import apply_record, content_hash
+from relay.store.items import apply_record, content_hash, distinct_identities
 from relay.store.merge import DEFAULT_RANK, merge_record
 from relay.store.versions import is_version_of
 
@@ -159,11 +159,15 @@ class _Page:
     # Replaying save_record (relay/store/items.py) step by step, in memory.
 
     def is_new(self, record: Record) -> bool:
-        return self._find([record.key, *record.aliases]) is None
+        return self._owner(record) is None
+
+    def _owner(self, record: Record) -> Item | None:
+        item = self._find([record.key, *record.aliases])
+        return None if item is not None and distinct_identities(item.key, record.key) else item
 
     def save(self, record: Record) -> tuple[Item, str]:
         digest = content_hash(record)
-        item = self._find([record.key, *record.aliases])
+        item = self._owner(record)
         if item is None:
             item = _NewItem(key=record.key, source_id=self.source_id, now=self.now, content_hash=digest)
             apply_record(item, record, rank=self.rank_of_source)

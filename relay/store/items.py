@@ -40,6 +40,16 @@ def _column_value(record: Record, name: str):
     return getattr(record, name)
 
 
+# Key schemes whose ids are identities: two different ids are two items even when an alias (UHRI's
+# "symbol-para:<symbol>#<n>") is shared; the alias stays with the item that had it first.
+IDENTITY_SCHEMES = ("uhri:",)
+
+
+def distinct_identities(found_key: str, record_key: str) -> bool:
+    return found_key != record_key and any(found_key.startswith(s) and record_key.startswith(s)
+                                           for s in IDENTITY_SCHEMES)
+
+
 def find_item(*, session: Session, keys: list[str]) -> Item | None:
     """The item known by any of these keys, as its own key or as an alias.
 
@@ -64,6 +74,8 @@ def save_record(*, session: Session, record: Record, source_id: int | None, now:
     now = now or utcnow()
     digest = content_hash(record)
     item = find_item(session=session, keys=[record.key, *record.aliases])
+    if item is not None and distinct_identities(item.key, record.key):
+        item = None
     if item is None:
         item = Item(key=record.key, source_id=source_id, first_seen_at=now, updated_at=now, content_hash=digest)
         apply_record(item, record, rank=rank)

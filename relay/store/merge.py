@@ -15,7 +15,9 @@ from feeds.records import Record
 
 # A query API's structured metadata outranks a feed's summary of it (SOURCES.md: the RSS item
 # carries the application number and formation in its title, never the case name or language).
-SOURCE_RANKS = {"hudoc": 3, "undl": 3, "uhri": 3, "hudoc-rss": 1, "rss": 1}
+# UHRI ranks below the UN Digital Library: the document records it derives from its paragraphs (title:
+# the bare symbol) fill gaps in the library's description of the same document, never replace it.
+SOURCE_RANKS = {"hudoc": 3, "undl": 3, "uhri": 2, "hudoc-rss": 1, "rss": 1}
 DEFAULT_RANK = 2
 RANKS_KEY = "field_ranks"
 # Merged one by one; date, date_raw and date_plausible travel together as "date".

@@ -65,3 +65,23 @@ def display_languages() -> tuple[str, ...]:
 
     configured = getattr(get_settings(), "intake", None)
     return tuple(getattr(configured, "display_languages", None) or DEFAULT_DISPLAY_LANGUAGES)
+
+
+def entry_of(session: Session, item: Item) -> Item:
+    """The queue entry an item belongs to: its lead for a language version, its document for a paragraph
+    (relay/store/health.py), else the item itself."""
+    from relay.store.health import PARAGRAPH_KINDS
+
+    if item.primary_item_id is not None:
+        return session.get(Item, item.primary_item_id) or item
+    if item.kind in PARAGRAPH_KINDS and item.parent_item_id is not None:
+        return session.get(Item, item.parent_item_id) or item
+    return item
+
+
+def translation_since(session: Session, lead: Item, since) -> Item | None:
+    """A Norwegian version attached after `since` (an alert's approval): offered to the governor as an update."""
+    if since is None:
+        return None
+    return session.scalars(select(Item).where(Item.primary_item_id == lead.id, Item.language.in_(NORWEGIAN),
+                                              Item.first_seen_at > since).order_by(Item.id)).first()

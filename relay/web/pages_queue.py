@@ -19,8 +19,9 @@ from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
+from relay.store.entry_view import entry_context
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
-from relay.store.versions import display_languages, preferred, versions_by_lead
+from relay.store.versions import display_languages, entry_of, preferred, versions_by_lead
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -131,6 +132,7 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
                  for t in item.tags],
         "document": document_context(session=session, item=item, lang=language),
         "municipalities": region_municipalities(session=session, office_id=office.id),
+        **entry_context(session, item, alert),
     }, status_code=status_code)
 
 
@@ -145,6 +147,10 @@ def get_item(session, item_id: int) -> Item:
 def queue_item(request: Request, item_id: Id):
     with transaction(request.app.state.engine) as session:
         item = get_item(session, item_id)
+        entry = entry_of(session, item)
+        if entry.id != item.id:  # a language version or a paragraph is decided on with its entry
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/queue/{entry.id}{query}", status_code=303)
         office = office_for(request, session, request.query_params.get("office"))
         if office is None:
             return RedirectResponse("/queue", status_code=303)
