@@ -19,7 +19,7 @@ _MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_CONTINUATION}]")
 # One misread character: a lead byte and as many continuation bytes as it announces.
 _MISREAD = re.compile(f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}"
                       f"|[\u00f0-\u00f4][{_CONTINUATION}]{{3}}")
-_UNDECODABLE = re.compile("[\ufffd\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNDECODABLE = re.compile("[\ufffd\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class TextProblem(ValueError):
