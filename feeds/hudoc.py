@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 from feeds.hudoc_instances import (
@@ -30,7 +31,7 @@ from feeds.hudoc_instances import (
     state_codes,
 )
 from feeds.hudoc_rss import Section, esc_group, group_documents
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
+from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
 from feeds.text import clean_text
 
 PAGE_SIZE = 500  # the most public collectors ask for; HUDOC's own limit is unknown
@@ -61,33 +62,95 @@ def check_params(params: dict) -> list[str]:
 
 
 def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
-    total, rows = load_envelope(raw)
+    """Records of every readable row; a row of the wrong shape or outside the filter is rejected alone.
+
+    Only when most rows lie outside the filter is the payload refused: that is HUDOC's default
+    result set answering a clause it ignored (silent substitution), not a few odd rows.
+    """
+    total, rows, window = load_envelope(raw, with_window=True)
     result = ParseResult(total=total)
     if not rows:
         return result
     inst = instance_for(source, id_column=next((c for c in BY_ID_COLUMN if c in rows[0]), None))
-    wanted = set(_values(source.params, "respondent"))
-    sections, seen = [], set()
+    outside = {index: why for index, row in enumerate(rows, start=1)
+               if (why := off_filter(inst, source.params, row, window))}
+    if outside and len(outside) * 2 > len(rows):
+        index, why = next(iter(outside.items()))
+        raise FeedError(f"Row {index} ({_s(rows[index - 1].get(inst.id_column))}) {why}, and so are "
+                        f"{len(outside)} of {len(rows)} rows: HUDOC ignored the filter; nothing from this page is "
+                        "stored.", retryable=False)
+    sections, seen = [], {}
     for index, row in enumerate(rows, start=1):
-        if wanted and not wanted & set(state_codes(row.get(inst.state_field))[0]):
-            raise FeedError(f"Row {index} ({_s(row.get(inst.id_column))}) is not against "
-                            f"{', '.join(sorted(wanted))}: HUDOC ignored the filter; nothing from this page is stored.",
-                            retryable=False)
-        if inst.sectioned:
-            section = _section(inst, row)
-            (sections.append(section) if section else result.warnings.append(f"row {index} has no id; skipped"))
+        name = f"row {index} ({_s(row.get(inst.id_column)) or 'no id'})"
+        problem = outside.get(index) or row_problem(row)
+        if problem:
+            result.rejected.append(Rejection(name, problem))
             continue
-        record = _echr(inst, row) if inst.code == "ECHR" else _other(inst, row)
+        try:
+            if inst.sectioned:
+                section = _section(inst, row)
+                (sections.append(section) if section else result.warnings.append(f"row {index} has no id; skipped"))
+                continue
+            record = _echr(inst, row) if inst.code == "ECHR" else _other(inst, row)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value no rule foresaw
+            result.rejected.append(Rejection(name, f"could not be read ({type(exc).__name__}: {exc})"))
+            continue
         if record is None:
             result.warnings.append(f"row {index} has no {inst.id_column}; skipped")
-        elif record.key in seen:
+            continue
+        first = seen.get(record.key)
+        if first is not None and first.url == record.url:
             result.warnings.append(f"row {index} repeats {record.key}; the first was kept")
-        else:
-            seen.add(record.key)
-            result.records.append(record)
+            continue
+        if first is not None:
+            # Another document under the same ECLI, kind and language: kept, keyed on its own itemid.
+            record = replace(record, key=f"{record.key}:{_s(row.get('itemid'))}",
+                             warnings=(*record.warnings, f"shares {record.key} with another document"))
+        seen[record.key] = record
+        result.records.append(record)
     if inst.sectioned:
         result.records = group_documents(inst, sections)
     return result
+
+
+def row_problem(row: dict) -> str | None:
+    """Why a row cannot be read: HUDOC sends every value as a string (or null)."""
+    for column, value in row.items():
+        if value is not None and not isinstance(value, str):
+            return f"column {column!r} is {_type_name(value)} where HUDOC sends text"
+    return None
+
+
+def off_filter(inst: Instance, params: dict, row: dict, window: tuple[date, date] | None) -> str | None:
+    """Why a row lies outside the source's filter (or the date window it was asked for), or None.
+
+    A date that cannot be read or is implausible does not put a row outside: the row is kept and
+    its date flagged (checked_date), never used for "new since".
+    """
+    states, languages = set(_values(params, "respondent")), set(_values(params, "languages"))
+    appnos = set(_values(params, "appno"))
+    if states and not states & set(state_codes(_text_or_none(row.get(inst.state_field)))[0]):
+        return f"has {inst.state_field} {row.get(inst.state_field)!r}, not {'/'.join(sorted(states))}"
+    if window:
+        day, plausible, _ = checked_date(_text_or_none(row.get(inst.date_field)))
+        if day and plausible and not window[0] <= day <= window[1]:
+            return f"has {inst.date_field} {row.get(inst.date_field)!r}, outside {window[0]}..{window[1]}"
+    if languages and inst.language_field:
+        language = _text_or_none(row.get(inst.language_field)) or ""
+        if language.strip().upper() not in languages:
+            return f"is in {row.get(inst.language_field)!r}, not {'/'.join(sorted(languages))}"
+    if appnos and not appnos & set(_split(_text_or_none(row.get("appno")))):
+        return f"has appno {row.get('appno')!r}, not {'/'.join(sorted(appnos))}"
+    return None
+
+
+def _text_or_none(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _type_name(value) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
 
 
 def fetch(source: SourceConfig, *, since: date | None, http, today: date | None = None) -> Iterator[Payload]:
@@ -99,19 +162,26 @@ def fetch(source: SourceConfig, *, since: date | None, http, today: date | None 
     newest = parse_date(source.cursor)
     for year in range(start.year, today.year + 1):
         lo, hi = max(start, date(year, 1, 1)), min(today, date(year, 12, 31))
-        for total, rows, page_url in _windows(http, url, inst, source, lo, hi):
+        for total, rows, page_url, lo_hi in _windows(http, url, inst, source, lo, hi):
             for row in rows:
+                if row_problem(row) or off_filter(inst, source.params, row, lo_hi):
+                    continue  # a rejected row never moves the cursor
                 day, ok, _ = checked_date(row.get(inst.date_field), today=today)
                 if day and ok and (newest is None or day > newest):
                     newest = day
-            body = json.dumps({"resultcount": total, "results": [{"columns": r} for r in rows]},
+            body = json.dumps({"resultcount": total, "results": [{"columns": r} for r in rows],
+                               "window": [lo_hi[0].isoformat(), lo_hi[1].isoformat()]},
                               ensure_ascii=False).encode()
             yield Payload(body, url=page_url, content_type="application/json",
                           cursor=newest.isoformat() if newest else None)
 
 
-def load_envelope(raw: bytes) -> tuple[int | None, list[dict]]:
-    """(resultcount, rows) from a response body; FeedError for anything that is not the envelope."""
+def load_envelope(raw: bytes, *, with_window: bool = False):
+    """(resultcount, rows) from a response body; FeedError for anything that is not the envelope.
+
+    with_window: (resultcount, rows, window), the date window fetch asked for when the body is
+    one fetch wrote (None for a body read elsewhere).
+    """
     text = raw.lstrip()[:1]
     if not text:
         raise FeedError("HUDOC answered with an empty body instead of JSON.")
@@ -129,7 +199,17 @@ def load_envelope(raw: bytes) -> tuple[int | None, list[dict]]:
     except (TypeError, ValueError):
         raise FeedError(f"HUDOC's resultcount {count!r} is not a number.") from None
     rows = [r.get("columns", r) if isinstance(r, dict) else {} for r in data["results"]]
-    return total, [r for r in rows if isinstance(r, dict)]
+    rows = [r for r in rows if isinstance(r, dict)]
+    return (total, rows, _window(data.get("window"))) if with_window else (total, rows)
+
+
+def _window(value) -> tuple[date, date] | None:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        try:
+            return date.fromisoformat(value[0]), date.fromisoformat(value[1])
+        except ValueError:
+            return None
+    return None
 
 
 def build_query(inst: Instance, params: dict, lo: date | None, hi: date | None) -> str:
@@ -153,21 +233,14 @@ def build_query(inst: Instance, params: dict, lo: date | None, hi: date | None) 
 
 
 def check_rows(inst: Instance, params: dict, rows: list[dict], lo: date, hi: date) -> None:
-    """FeedError when any row lies outside the filter: the whole run is refused, nothing stored."""
-    states, languages = set(_values(params, "respondent")), set(_values(params, "languages"))
-    appnos = set(_values(params, "appno"))
-    for row in rows:
-        row_id = _s(row.get(inst.id_column)) or "?"
-        if states and not states & set(state_codes(row.get(inst.state_field))[0]):
-            raise _substituted(f"{row_id} has {inst.state_field} {row.get(inst.state_field)!r}, not "
-                               f"{'/'.join(sorted(states))}")
-        day = parse_date(row.get(inst.date_field))
-        if day is None or not lo <= day <= hi:
-            raise _substituted(f"{row_id} has {inst.date_field} {row.get(inst.date_field)!r}, outside {lo}..{hi}")
-        if languages and inst.language_field and _s(row.get(inst.language_field)).upper() not in languages:
-            raise _substituted(f"{row_id} is in {row.get(inst.language_field)!r}, not {'/'.join(sorted(languages))}")
-        if appnos and not appnos & set(_split(row.get("appno"))):
-            raise _substituted(f"{row_id} has appno {row.get('appno')!r}, not {'/'.join(sorted(appnos))}")
+    """FeedError when most rows lie outside the filter (silent substitution): the window is refused.
+
+    A few rows outside it are left to parse, which rejects each with its reason and stores the rest.
+    """
+    outside = [(row, why) for row in rows if (why := off_filter(inst, params, row, (lo, hi)))]
+    if outside and len(outside) * 2 > len(rows):
+        row, why = outside[0]
+        raise _substituted(f"{_s(row.get(inst.id_column)) or '?'} {why}; {len(outside)} of {len(rows)} rows are")
 
 
 def _windows(http, url: str, inst: Instance, source: SourceConfig, lo: date, hi: date):
@@ -190,7 +263,7 @@ def _windows(http, url: str, inst: Instance, source: SourceConfig, lo: date, hi:
                         "the run is incomplete and nothing from this window is stored.")
     check_rows(inst, source.params, rows, lo, hi)
     if rows:
-        yield total, rows, page_url
+        yield total, rows, page_url, (lo, hi)
 
 
 def _page(http, url: str, inst: Instance, source: SourceConfig, lo: date, hi: date, start: int):
@@ -210,8 +283,10 @@ def _echr(inst: Instance, row: dict) -> Record | None:
     if not itemid:
         return None
     ecli, language_raw, warnings = _s(row.get("ecli")).upper(), _s(row.get("languageisocode")).upper(), []
-    alias = f"hudoc:{itemid}"
+    alias, kind = f"hudoc:{itemid}", _echr_kind(row)
     key = f"{ecli}:{language_raw}" if ecli and language_raw else alias
+    if key != alias and kind not in ("judgment", "decision"):
+        key = f"{key}:{kind.upper()}"  # a legal summary or press release under the judgment's ECLI stays apart
     if key == alias:
         warnings.append("no ECLI or language: keyed on the itemid")
     date_raw = _s(row.get("kpdate")) or _s(row.get("judgementdate")) or None
@@ -226,7 +301,7 @@ def _echr(inst: Instance, row: dict) -> Record | None:
     meta = {c: _s(row.get(c)) for c in inst.meta_columns}
     meta.update(ecli=ecli or None, kpthesaurus=_split(row.get("kpthesaurus")), appno=_split(row.get("appno")))
     return Record(
-        key=key, kind=_echr_kind(row), title=title, url=inst.item_url(itemid), date=day, date_raw=date_raw,
+        key=key, kind=kind, title=title, url=inst.item_url(itemid), date=day, date_raw=date_raw,
         date_plausible=plausible, body="ECHR", states=state_codes(row.get("respondent"))[0],
         language=language_code(language_raw), text=clean_text(row.get("conclusion")),
         aliases=(alias,) if key != alias else (), group_key=ecli or None,

@@ -77,11 +77,23 @@ class Record:
     warnings: tuple[str, ...] = ()  # item-level problems recorded with the item (bad date, bad encoding …)
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """One record left out of a payload, and why; the rest of the payload is stored.
+
+    Shown on the source's health page and by `relay sources`, and logged.
+    """
+
+    record: str  # what names it in the payload: "row 3 (001-243188)", "uhri:4f1c…", "entry 7"
+    reason: str
+
+
 @dataclass
 class ParseResult:
     records: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # source-level, non-fatal (bozo feed, skipped entries)
     total: int | None = None  # what the source says it holds (resultcount, MARC total comment)
+    rejected: list[Rejection] = field(default_factory=list)  # records skipped for what they hold
 
 
 # Every kind accepts per-source request headers (relay.sources.source_config reads them).

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
 
+from feeds.encoding import repair_utf8
 from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.undl import checked_date
@@ -42,8 +43,11 @@ def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
     if _HTML_START.match(raw[:4096]):
         raise FeedError("The feed address returned an HTML page, not RSS or Atom (an error or moved page?).")
     _refuse_entities(raw)
+    raw, misread = repair_utf8(raw)
     parsed = feedparser.parse(BytesIO(raw), sanitize_html=True, resolve_relative_uris=False)
     result = ParseResult()
+    if misread:
+        result.warnings.append(f"The feed is not valid UTF-8: {misread} byte(s) were read as cp1252.")
     if parsed.bozo:
         problem = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
         if not parsed.entries:

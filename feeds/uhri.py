@@ -24,9 +24,10 @@ from typing import BinaryIO
 
 import ijson
 
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
+from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.undl import COUNTRY_CODES, checked_date
+from feeds.undl import kind_of as undl_kind
 
 EXPORT_URL = "https://dataex.ohchr.org/uhri/export-results/export-full-en.json"
 # OHCHR's page for one document of the index [reported: public UHRI tooling uses this template].
@@ -204,13 +205,85 @@ class _Prefixed:
 
 
 def _collect(stream: BinaryIO, source: SourceConfig) -> ParseResult:
+    """Paragraph records, one per AnnotationId (the newer PublicationDateOnUhri wins, whatever the file
+    order), each wrong-typed record rejected with its reason, and one record per document the
+    paragraphs belong to ("un:<symbol>"), so the queue shows the document once with its paragraphs."""
     result = ParseResult()
-    for raw in iter_raw(stream, countries=_countries(source)):
+    newest: dict[str, tuple[datetime | None, Record]] = {}
+    for index, raw in enumerate(iter_raw(stream, countries=_countries(source)), start=1):
+        name = f"record {index} ({_printable(raw.get('AnnotationId')) or raw.get('Symbol') or 'no AnnotationId'})"
+        problem = record_problem(raw)
+        if problem:
+            result.rejected.append(Rejection(name, problem))
+            continue
         if not raw.get("AnnotationId"):
             result.warnings.append(f"a record of {raw.get('Symbol') or 'an unknown document'} has no AnnotationId")
             continue
-        result.records.append(to_record(raw))
+        record = to_record(raw)
+        entered = _timestamp(raw.get("PublicationDateOnUhri"))
+        kept = newest.get(record.key)
+        if kept is not None:
+            older = entered is None or (kept[0] is not None and entered <= kept[0])
+            result.warnings.append(f"{record.key} appears twice; the one entered "
+                                   f"{(kept[1] if older else record).meta.get('publication_date_on_uhri')} was kept")
+            if older:
+                continue
+        newest[record.key] = (entered, record)
+    paragraphs = [record for _, record in newest.values()]
+    result.records = document_records(paragraphs) + paragraphs  # documents first: the paragraphs link to them
     return result
+
+
+# The export's fields and the types it sends them as (SOURCES.md 6); null is accepted for every one.
+TEXT_FIELDS = ("AnnotationId", "AnnotationType", "Body", "DocumentId", "PublicationDate", "PublicationDateOnUhri",
+               "Symbol", "Text")
+LIST_FIELDS = ("Countries", "Themes", "AffectedPersons", "Sdgs", "Regions", "UprRecommendingCountry")
+
+
+def record_problem(raw: dict) -> str | None:
+    """Why a record of the export cannot be read (a value of the wrong type), or None."""
+    for name in TEXT_FIELDS:
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"{name} is {type(value).__name__} where the export sends text"
+    for name in LIST_FIELDS:
+        value = raw.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return f"{name} is {type(value).__name__} where the export sends a list of texts"
+    return None
+
+
+def document_records(paragraphs: list[Record]) -> list[Record]:
+    """One record per document the paragraphs name (its symbol), so they hang under it in the queue.
+
+    The UN Digital Library describes the same document better (its title, date, files): its
+    collector outranks this one (relay.store.merge), so these values only fill what is missing.
+    """
+    documents: dict[str, list[Record]] = {}
+    for paragraph in paragraphs:
+        if paragraph.parent_key:
+            documents.setdefault(paragraph.parent_key, []).append(paragraph)
+    records = []
+    for key, parts in documents.items():
+        symbol = key.removeprefix("un:")
+        dated = [p for p in parts if p.date]
+        first = min(dated, key=lambda p: p.date) if dated else parts[0]
+        records.append(Record(
+            key=key, kind=document_kind(symbol, parts), title=symbol, url=first.url, date=first.date,
+            date_raw=first.date_raw, date_plausible=first.date_plausible, body=first.body,
+            states=tuple(sorted({s for p in parts for s in p.states})), language="en",
+            text="", meta={"symbol": symbol, "document_id": first.group_key, "from_uhri": True}))
+    return records
+
+
+def document_kind(symbol: str, parts: list[Record]) -> str:
+    if any(p.body == "UPR" for p in parts):
+        return "upr-report"
+    return undl_kind(symbol.split("/"))
+
+
+def _printable(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _start(source: SourceConfig, since: date | None):

@@ -156,7 +156,7 @@ def _record(node) -> Record | str:
     raw_date = _first(fields, "269", "a").strip() or None
     parsed = _iso_date(raw_date)
     day, plausible, date_warnings = checked_date(parsed, raw_date)
-    files = [_file(f, warnings) for f in fields.get("856", []) if f.get("u")]
+    files = [_file(f, warnings) for f in fields.get("856", []) if f.get("u") and _web_link(f, warnings)]
     title = " : ".join(t for t in (_isbd(_first(fields, "245", "a")), _isbd(_first(fields, "245", "b"))) if t)
     meta = {
         "symbol": symbol, "recid": recid, "modified": control.get("005") or None,
@@ -168,7 +168,7 @@ def _record(node) -> Record | str:
         "date_text": clean_text(_first(fields, "260", "c")) or None,
     }
     return Record(
-        key=f"un:{symbol}", kind=_kind(parts), title=title or symbol,
+        key=f"un:{symbol}", kind=kind_of(parts), title=title or symbol,
         url=RECORD_URL.format(recid=recid) if recid else None,
         date=day, date_raw=raw_date, date_plausible=plausible,
         body=_body(symbol), states=tuple(sorted(states)), language="en",
@@ -195,7 +195,8 @@ def _joined(subs: dict) -> str:
     return " / ".join(clean_text(v) for code in ("a", "b") for v in subs.get(code, []) if v.strip())
 
 
-def _kind(parts: list[str]) -> str:
+def kind_of(parts: list[str]) -> str:
+    """The document kind from its symbol's parts ("CRC/C/NOR/CO/7" → concluding-observations)."""
     for segment, kind in _KINDS:
         if segment in parts[1:]:
             return kind
@@ -216,6 +217,15 @@ def _iso_date(raw: str | None) -> date | None:
         return date.fromisoformat(raw[:10])
     except ValueError:
         return None
+
+
+def _web_link(subs: dict, warnings: list[str]) -> bool:
+    """Only http(s) file links are kept: a javascript: or data: URL in 856$u would reach a page as a link."""
+    url = subs["u"][0].strip()
+    if url.lower().startswith(("https://", "http://")):
+        return True
+    warnings.append(f"856$u {url[:60]!r} is not an http(s) link; dropped")
+    return False
 
 
 def _file(subs: dict, warnings: list[str]) -> dict:

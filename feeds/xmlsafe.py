@@ -40,7 +40,14 @@ def parse_xml(raw: bytes) -> etree._Element:
     try:
         root = etree.fromstring(raw, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise FeedError(f"The response is not well-formed XML: {exc}") from exc
+        if "Text node too long" not in str(exc):
+            raise FeedError(f"The response is not well-formed XML: {exc}") from exc
+        # One oversized element (a 30 MB description) must not cost the feed's other items: its
+        # text is cut and the document read again, with libxml2's limits still on.
+        try:
+            root = etree.fromstring(shorten_text_runs(raw), parser=_parser())
+        except etree.XMLSyntaxError as again:
+            raise FeedError(f"The response is not well-formed XML: {again}") from again
     if root is None:
         raise FeedError("The response holds no XML element.")
     # Second line of defence, for encodings the byte scan cannot read (UTF-16 without the
@@ -49,6 +56,27 @@ def parse_xml(raw: bytes) -> etree._Element:
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise _entity_error()
     return root
+
+
+TEXT_RUN_LIMIT = 1_000_000  # bytes kept of one text run; records are cut far shorter later (relay.store.screen)
+_TEXT_RUN = re.compile(rb">([^<]{%d,})<" % (TEXT_RUN_LIMIT + 1))
+
+
+def shorten_text_runs(raw: bytes, limit: int = TEXT_RUN_LIMIT) -> bytes:
+    """The document with every text run between tags cut to `limit` bytes, never inside a UTF-8
+    character or an entity reference, so the result is as well-formed as the input."""
+    def cut(match: re.Match) -> bytes:
+        text = match.group(1)[:limit]
+        while text and 0x80 <= text[-1] <= 0xBF:  # a continuation byte: drop the partial character
+            text = text[:-1]
+        if text and text[-1] >= 0xC0:  # a lead byte whose continuation was cut off
+            text = text[:-1]
+        amp = text.rfind(b"&")
+        if amp != -1 and b";" not in text[amp:]:
+            text = text[:amp]
+        return b">" + text + b"<"
+
+    return _TEXT_RUN.sub(cut, raw)
 
 
 def _ascii_view(head: bytes) -> bytes:

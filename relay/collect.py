@@ -17,17 +17,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
 from feeds import collector
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig
+from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig
 from relay.db import transaction
 from relay.http_errors import FetchError
 from relay.models import Item, Source, SourceRun, Tag, utcnow
 from relay.settings import get_settings
 from relay.sources import source_config
 from relay.store.item_batch import save_records
+from relay.store.merge import source_rank
+from relay.store.screen import Limits, screen
 
 log = logging.getLogger("relay.collect")
 
 MAX_BACKOFF = timedelta(hours=12)
+KEPT_REJECTIONS = 200  # per run, on the SourceRun row; the count is always complete
 
 
 @dataclass
@@ -41,6 +44,8 @@ class RunResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     new_item_ids: list[int] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)  # records skipped with their reasons
+    deferred: int = 0  # new records past intake.max_new_items_per_run, left for the next run
 
 
 def due_sources(*, engine: Engine, now: datetime | None = None) -> list[str]:
@@ -106,7 +111,7 @@ def _run(*, engine: Engine, config: SourceConfig, payloads: Iterable[Payload], n
                     log.exception("collector crashed", extra={"source": key})
                 return record_failure(engine=engine, key=key, error=exc, now=now, progress=result)
             last, every_not_modified = payload, every_not_modified and payload.not_modified
-            _store(engine, key, payload, parsed, now, result, seen)
+            _store(engine, config, payload, parsed, now, result, seen)
     finally:
         close = getattr(stream, "close", None)
         if close:
@@ -115,32 +120,41 @@ def _run(*, engine: Engine, config: SourceConfig, payloads: Iterable[Payload], n
     result.not_modified = last is not None and every_not_modified
     with transaction(engine) as session:
         source = session.scalars(select(Source).where(Source.key == key)).one()
-        if last is not None:
+        if last is not None and not result.deferred:  # with items left over, the next run must not get a 304
             source.etag = last.etag or source.etag
             source.last_modified = last.last_modified or source.last_modified
         source.checked_at = source.last_success_at = now
         source.error_count = 0
         source.failing_since = None
         source.items_last_run = result.found
+        source.items_rejected_last_run = len(result.rejected)
         source.next_check_at = now + timedelta(minutes=source.interval_minutes)
         session.add(SourceRun(source_id=source.id, started_at=now, finished_at=utcnow(), ok=True,
                               not_modified=result.not_modified, items_found=result.found, items_new=result.new,
-                              items_updated=result.updated, warnings=result.warnings[:50]))
+                              items_updated=result.updated, warnings=result.warnings[:50], **_rejections(result)))
     log.info("source collected", extra={"source": key, "found": result.found, "new": result.new,
-                                        "updated": result.updated})
+                                        "updated": result.updated, "rejected": len(result.rejected),
+                                        "deferred": result.deferred})
     return result
 
 
-def _store(engine: Engine, key: str, payload: Payload, parsed: ParseResult | None, now: datetime,
+def _store(engine: Engine, config: SourceConfig, payload: Payload, parsed: ParseResult | None, now: datetime,
            result: RunResult, seen: set[str]) -> None:
     """One payload's records, tags and cursor, committed together; the records stored as one batch."""
-    records = _unique(parsed.records) if parsed else []
+    intake = get_settings().intake
+    screened = screen(parsed.records if parsed else [], Limits(intake.max_title_chars, intake.max_text_chars))
+    records = _unique(screened.kept)
     if parsed:
         result.warnings.extend(parsed.warnings)
+        _reject(config.key, result, [*parsed.rejected, *screened.rejected])
     with transaction(engine) as session:
-        source = session.scalars(select(Source).where(Source.key == key)).one()
+        source = session.scalars(select(Source).where(Source.key == config.key)).one()
         seen.update(record.key for record in records)
-        report = save_records(session=session, records=records, source_id=source.id, now=now)
+        report = save_records(session=session, records=records, source_id=source.id, now=now,
+                              rank=source_rank(config.kind),
+                              max_new=max(0, intake.max_new_items_per_run - result.new))
+        seen.difference_update(record.key for record in report.deferred)
+        result.deferred += len(report.deferred)
         touched: dict[int, Item] = {}  # each item once, in the order first touched
         for item, outcome in report.saved:
             if outcome == "new":
@@ -151,7 +165,20 @@ def _store(engine: Engine, key: str, payload: Payload, parsed: ParseResult | Non
             if outcome != "unchanged":
                 touched[item.id] = item
         _tag(session, list(touched.values()), new=set(report.new))
-        source.cursor = payload.cursor or source.cursor
+        if not result.deferred:  # items were left over: the next run starts where this one did
+            source.cursor = payload.cursor or source.cursor
+
+
+def _reject(key: str, result: RunResult, rejected: list[Rejection]) -> None:
+    for rejection in rejected:
+        log.warning("record rejected", extra={"source": key, "record": rejection.record, "reason": rejection.reason})
+    result.rejected.extend(rejected)
+
+
+def _rejections(result: RunResult) -> dict:
+    """The SourceRun columns for a run's rejected and deferred records."""
+    return {"items_rejected": len(result.rejected), "items_deferred": result.deferred,
+            "rejected": [{"record": r.record, "reason": r.reason} for r in result.rejected[:KEPT_REJECTIONS]]}
 
 
 def record_failure(*, engine: Engine, key: str, error: Exception, now: datetime,
@@ -177,10 +204,11 @@ def record_failure(*, engine: Engine, key: str, error: Exception, now: datetime,
         source.next_check_at = now + wait
         session.add(SourceRun(source_id=source.id, started_at=now, finished_at=utcnow(), ok=False,
                               items_new=done.new, items_updated=done.updated, warnings=done.warnings[:50],
-                              error=message[:2000]))
+                              error=message[:2000], **_rejections(done)))
     log.warning("source failed", extra={"source": key, "error": message[:300]})
     return RunResult(source=key, ok=False, new=done.new, updated=done.updated, error=message,
-                     warnings=done.warnings, new_item_ids=done.new_item_ids)
+                     warnings=done.warnings, new_item_ids=done.new_item_ids, rejected=done.rejected,
+                     deferred=done.deferred)
 
 
 def _config(engine: Engine, key: str, workdir: Path | None) -> SourceConfig:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from relay import audit
 from relay.models import Alert, AlertSector, AlertTarget, Item, Organisation, Review, Tag, User, utcnow
+from relay.store.versions import entry_of
 from relay.tagging.feedback import record_alert_sectors
 
 
@@ -62,6 +63,8 @@ def approve_item(*, session: Session, item_id: int, office_id: int, draft: Alert
     item = session.get(Item, item_id)
     if item is None:
         raise CurationError("no such item")
+    item = entry_of(session, item)  # issue 20: a language version or paragraph is approved as its entry
+    item_id = item.id
     existing = session.scalars(select(Alert).where(Alert.item_id == item_id, Alert.office_id == office_id)).first()
     if existing is not None:
         return existing

@@ -119,6 +119,16 @@ class OpsSettings(BaseModel):
     erase_unsubscribed_days: int = Field(30, ge=1, description="unsubscribed contacts, and sign-ups nobody confirmed, erased after this many days")
 
 
+class IntakeSettings(BaseModel):
+    max_new_items_per_run: int = Field(500, ge=1, description="new items one source run stores; the rest wait for the next run")
+    max_title_chars: int = Field(1000, ge=50, description="longer titles are cut and the item flagged")
+    max_text_chars: int = Field(20_000, ge=200, description="longer descriptions are cut and the item flagged")
+    display_languages: list[str] = Field(
+        default_factory=lambda: ["nb", "nn", "no", "en", "fr"],
+        description="which language version of a case is shown first (ISO 639-1, first present wins)",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RELAY_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -148,6 +158,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     receipts: ReceiptSettings = Field(default_factory=ReceiptSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -52,15 +52,18 @@ def collect(keys: tuple[str, ...], since, run_all: bool) -> None:
 
 @click.command()
 def sources() -> None:
-    """Every source's health: last success, last error, items, consecutive failures."""
+    """Every source's health: last success, last error, items, consecutive failures, rejected records."""
     from sqlalchemy import select
 
     from relay.db import transaction
     from relay.models import Source
+    from relay.store.health import last_runs
+    from relay.store.health import unsectored as unsectored_counts
 
     settings = settings_or_exit()
     with transaction(engine_for(settings)) as session:
         rows = list(session.scalars(select(Source).order_by(Source.key)))
+        runs, unsectored = last_runs(session), unsectored_counts(session)
         for s in rows:
             state = "paused" if s.paused else ("FAILING" if s.error_count >= 3 else ("error" if s.error_count else "ok"))
             last = s.last_success_at.strftime("%Y-%m-%d %H:%M") if s.last_success_at else "never"
@@ -68,3 +71,10 @@ def sources() -> None:
                        f"  failures {s.error_count}")
             if s.last_error and s.error_count:
                 click.echo(f"    last error: {s.last_error[:200]}")
+            run = runs.get(s.id)
+            if run and (run.items_rejected or run.items_deferred):
+                click.echo(f"    last run: {run.items_rejected} record(s) rejected, {run.items_deferred} left for the next run")
+                for rejection in (run.rejected or [])[:50]:
+                    click.echo(f"      rejected {rejection['record']}: {rejection['reason']}")
+            if unsectored.get(s.id):
+                click.echo(f"    {unsectored[s.id]} relevant item(s) with no sector, waiting in the queue for review")

@@ -15,7 +15,7 @@ from relay.models.delivery import (
     MessageBody,
 )
 from relay.models.documents import Document
-from relay.models.items import Item, ItemAlias, ItemChange, Source, SourceRun, Tag
+from relay.models.items import AlertParagraph, Item, ItemAlias, ItemChange, Source, SourceRun, Tag
 from relay.models.ops import ReceiptEventMonth
 from relay.models.people import ROLES, ApiToken, AuditEntry, Heartbeat, Incident, LoginToken, User
 from relay.models.receipts import EVENT_KINDS, FOLLOW_UPS, Acknowledgement, RawReport, ReceiptEvent
@@ -32,7 +32,7 @@ from relay.models.tagging import TagLabel
 
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
-    "ItemChange", "Tag", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
+    "ItemChange", "Tag", "AlertParagraph", "Review", "Alert", "AlertSector", "AlertTarget", "Contact", "Subscription", "FREQUENCIES",
     "DigestRun", "Digest", "DomainBudget", "Assignment", "Message", "MessageBody", "Attempt", "MESSAGE_STATUSES", "FINAL_STATUSES",
     "ReceiptEvent", "ReceiptEventMonth", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User",
     "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relay.models.base import Base, JsonType, UtcDateTime, utcnow
@@ -35,6 +35,7 @@ class Source(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     cursor: Mapped[str | None] = mapped_column(Text)  # e.g. the last kpdate seen, for incremental windows
     items_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    items_rejected_last_run: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -52,6 +53,9 @@ class SourceRun(Base):
     items_updated: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[list] = mapped_column(JsonType, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+    items_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    items_deferred: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))  # new items left for the next run
+    rejected: Mapped[list | None] = mapped_column(JsonType, default=list)  # [{"record": …, "reason": …}], the first 200
 
 
 class Item(Base):
@@ -74,7 +78,8 @@ class Item(Base):
     text: Mapped[str] = mapped_column(Text, default="")  # sanitised plain text: excerpt or description
     meta: Mapped[dict] = mapped_column(JsonType, default=dict)  # source fields kept for tagging
     group_key: Mapped[str | None] = mapped_column(String(300), index=True)  # ECLI, DocumentId, base symbol
-    primary_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"))
+    # Another language version of the entry it points at (relay/store/versions.py); NULL: an entry itself.
+    primary_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"), index=True)
     parent_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     key_case: Mapped[bool] = mapped_column(Boolean, default=False)
     relevant: Mapped[bool] = mapped_column(Boolean, default=True)  # relevance gate: Norway or key case
@@ -126,6 +131,15 @@ class Tag(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="tags")
+
+
+class AlertParagraph(Base):
+    """A recommendation paragraph an office chose to send with its alert on the paragraph's document."""
+
+    __tablename__ = "alert_paragraph"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
 
 
 Index("ix_item_relevant_first_seen", Item.relevant, Item.first_seen_at)

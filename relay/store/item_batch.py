@@ -3,7 +3,7 @@
 save_record asks the database for every record (find by key, then alias; insert; flush; alias;
 siblings). Here the rows a page can touch are read first in a few IN queries, the page is
 replayed against them in memory with save_record's rules (items.py: apply_record,
-changed_fields, pick_primary), and what changed is written with executemany. Items the page
+merge_record, is_version_of), and what changed is written with executemany. Items the page
 creates are plain objects (_NewItem) until then, not ORM instances: building thousands of mapped
 objects and attaching them one by one cost more than storing them. After the INSERT they are read
 back as ordinary loaded Items, which is what the report holds. The number of statements per page
@@ -25,14 +25,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from feeds.records import Record
 from relay.models import Item, ItemAlias, ItemChange, utcnow
-from relay.store.items import (
-    PRIMARY_LANGUAGES,
-    apply_record,
-    changed_fields,
-    content_hash,
-    needs_primary,
-    pick_primary,
-)
+from relay.store.items import apply_record, content_hash, distinct_identities
+from relay.store.merge import DEFAULT_RANK, merge_record
+from relay.store.versions import is_version_of
 
 LOOKUP_CHUNK = 2000  # keys per IN list: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters
 
@@ -40,6 +35,7 @@ LOOKUP_CHUNK = 2000  # keys per IN list: far below SQLite's 32,766 and PostgreSQ
 @dataclass
 class StoreReport:
     saved: list[tuple[Item, str]] = field(default_factory=list)  # per record, in order: item, new|updated|unchanged
+    deferred: list[Record] = field(default_factory=list)  # new records past max_new: for the next run
 
     @property
     def new(self) -> list[int]:
@@ -55,18 +51,27 @@ class StoreReport:
 
 
 def save_records(*, session: Session, records: Iterable[Record], source_id: int | None,
-                 now: datetime | None = None) -> StoreReport:
-    """Insert or update the records as save_record would one after another, in a constant number of statements."""
+                 now: datetime | None = None, rank: int = DEFAULT_RANK, max_new: int | None = None) -> StoreReport:
+    """Insert or update the records as save_record would one after another, in a constant number of statements.
+
+    max_new: at most this many new items; later new records are left out (report.deferred) so a
+    run never stores 10,000 entries at once. Updates of known items are never deferred.
+    """
     records = list(records)
-    page = _Page(session, source_id, now or utcnow())
+    page = _Page(session, source_id, now or utcnow(), rank)
     page.load(records)
-    saved = [page.save(record) for record in records]
+    saved, deferred = [], []
+    for record in records:
+        if max_new is not None and len(page.new_items) >= max_new and page.is_new(record):
+            deferred.append(record)
+            continue
+        saved.append(page.save(record))
     page.write()
-    return StoreReport(saved=[(page.stored(item), outcome) for item, outcome in saved])
+    return StoreReport(saved=[(page.stored(item), outcome) for item, outcome in saved], deferred=deferred)
 
 
 class _NewItem:
-    """An item the page creates, as plain attributes: what apply_record, changed_fields and the
+    """An item the page creates, as plain attributes: what apply_record, merge_record and the
     page's rules read and write, without the ORM's per-attribute bookkeeping. write() inserts it."""
 
     id = None  # no row yet
@@ -91,8 +96,8 @@ NEW_ITEM_COLUMNS = ("key", "source_id", "kind", "title", "url", "date", "date_ra
 class _Page:
     """The items, aliases and groups one page can touch, held in memory while its records are replayed."""
 
-    def __init__(self, session: Session, source_id: int | None, now: datetime):
-        self.session, self.source_id, self.now = session, source_id, now
+    def __init__(self, session: Session, source_id: int | None, now: datetime, rank: int = DEFAULT_RANK):
+        self.session, self.source_id, self.now, self.rank_of_source = session, source_id, now, rank
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.by_key: dict[str, Item] = {}
         self.alias_owner: dict[str, Item] = {}
@@ -123,7 +128,7 @@ class _Page:
         groups = sorted(self._groups_to_read(records))
         for chunk in _chunks(groups):
             self._know(self.session.scalars(
-                select(Item).where(self._among(Item.group_key, chunk), Item.language.in_(PRIMARY_LANGUAGES))))
+                select(Item).where(self._among(Item.group_key, chunk), Item.primary_item_id.is_(None))))
 
     def _among(self, column, values: list):
         """column IN values. On PostgreSQL one array parameter (= ANY): a list of thousands of
@@ -133,12 +138,13 @@ class _Page:
         return column.in_(values)
 
     def _groups_to_read(self, records: list[Record]) -> set[str]:
-        """Groups a translation in this page may look for its primary version in."""
-        translations = [r for r in records if r.language not in (None, *PRIMARY_LANGUAGES)]
-        groups = {r.group_key for r in translations if r.group_key}
-        if any(not r.group_key for r in translations):
+        """Groups a language version in this page may look for its entry (lead) in.
+
+        Every record's group: a record without a language may still carry one from its stored item.
+        """
+        groups = {r.group_key for r in records if r.group_key}
+        if any(not r.group_key for r in records):
             # Such a record keeps its item's group, which an earlier record in the page may have set.
-            groups |= {r.group_key for r in records if r.group_key}
             groups |= {item.group_key for item in self.rank if item.group_key}
         return groups
 
@@ -152,12 +158,19 @@ class _Page:
 
     # Replaying save_record (relay/store/items.py) step by step, in memory.
 
+    def is_new(self, record: Record) -> bool:
+        return self._owner(record) is None
+
+    def _owner(self, record: Record) -> Item | None:
+        item = self._find([record.key, *record.aliases])
+        return None if item is not None and distinct_identities(item.key, record.key) else item
+
     def save(self, record: Record) -> tuple[Item, str]:
         digest = content_hash(record)
-        item = self._find([record.key, *record.aliases])
+        item = self._owner(record)
         if item is None:
             item = _NewItem(key=record.key, source_id=self.source_id, now=self.now, content_hash=digest)
-            apply_record(item, record)
+            apply_record(item, record, rank=self.rank_of_source)
             self._add_new(item)
             self._add_aliases(item, record)
             self._link_family(item, record)
@@ -165,7 +178,7 @@ class _Page:
         self._add_aliases(item, record)
         if item.content_hash == digest:
             return item, "unchanged"
-        changes = changed_fields(item, record)
+        changes = {}
         if item.key != record.key and item.key in record.aliases:
             old_key = item.key
             changes["key"] = [old_key, record.key]
@@ -173,7 +186,7 @@ class _Page:
             self._ensure_alias(item, old_key)
             self._add_aliases(item, record)
         group = item.group_key
-        apply_record(item, record, merge_meta=True)
+        changes |= merge_record(item, record, self.rank_of_source)
         if item.group_key != group:
             self._regroup(item, group)
         item.content_hash = digest
@@ -225,12 +238,16 @@ class _Page:
             parent = self._find([record.parent_key])
             if parent is not None:
                 self._link(item, "parent_item_id", parent)
-        if needs_primary(item):
-            siblings = sorted((s for s in self.groups[item.group_key]
-                               if s is not item and s.language in PRIMARY_LANGUAGES), key=self.rank.__getitem__)
-            primary = pick_primary(siblings)
-            if primary is not None:
-                self._link(item, "primary_item_id", primary)
+        if item.group_key and item.language and not self._attached(item):
+            leads = sorted((s for s in self.groups[item.group_key] if not self._attached(s) and is_version_of(item, s)),
+                           key=self.rank.__getitem__)
+            if leads:
+                self._link(item, "primary_item_id", leads[0])
+                self.changes.append((leads[0], {"version": [None, item.language], "version_item": [None, item.key]}))
+
+    def _attached(self, item) -> bool:
+        """Whether the item already points at an entry (stored, or linked earlier in this page)."""
+        return item.primary_item_id is not None or (item, "primary_item_id") in self.links
 
     def _link(self, item: Item, column: str, target: Item) -> None:
         self.links.pop((item, column), None)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from feeds.records import Record
 from relay.models import Item, ItemAlias, ItemChange, utcnow
+from relay.store.merge import DEFAULT_RANK, RANKS_KEY, initial_ranks, merge_record
+from relay.store.versions import lead_of
 
-PRIMARY_LANGUAGES = ("en", "fr")  # the Court's official languages: what translations point at
 # Fields compared to decide whether a re-collected record changed the item.
 TRACKED = ("kind", "title", "url", "date", "date_raw", "body", "states", "language", "text", "key_case")
 
@@ -39,6 +40,16 @@ def _column_value(record: Record, name: str):
     return getattr(record, name)
 
 
+# Key schemes whose ids are identities: two different ids are two items even when an alias (UHRI's
+# "symbol-para:<symbol>#<n>") is shared; the alias stays with the item that had it first.
+IDENTITY_SCHEMES = ("uhri:",)
+
+
+def distinct_identities(found_key: str, record_key: str) -> bool:
+    return found_key != record_key and any(found_key.startswith(s) and record_key.startswith(s)
+                                           for s in IDENTITY_SCHEMES)
+
+
 def find_item(*, session: Session, keys: list[str]) -> Item | None:
     """The item known by any of these keys, as its own key or as an alias.
 
@@ -53,23 +64,30 @@ def find_item(*, session: Session, keys: list[str]) -> Item | None:
     return next((session.get(Item, owners[k]) for k in keys if k in owners), None)
 
 
-def save_record(*, session: Session, record: Record, source_id: int | None, now: datetime | None = None) -> tuple[Item, str]:
-    """Insert or update one record. Returns the item and "new" | "updated" | "unchanged"."""
+def save_record(*, session: Session, record: Record, source_id: int | None, now: datetime | None = None,
+                rank: int = DEFAULT_RANK) -> tuple[Item, str]:
+    """Insert or update one record. Returns the item and "new" | "updated" | "unchanged".
+
+    rank: the source's precedence (relay.store.merge): an update keeps, field by field, the
+    values of better sources and every non-empty value.
+    """
     now = now or utcnow()
     digest = content_hash(record)
     item = find_item(session=session, keys=[record.key, *record.aliases])
+    if item is not None and distinct_identities(item.key, record.key):
+        item = None
     if item is None:
         item = Item(key=record.key, source_id=source_id, first_seen_at=now, updated_at=now, content_hash=digest)
-        apply_record(item, record)
+        apply_record(item, record, rank=rank)
         session.add(item)
         session.flush()
         _add_aliases(session, item, record)
-        _link_family(session, item, record)
+        _link_family(session, item, record, source_id=source_id, now=now)
         return item, "new"
     _add_aliases(session, item, record)
     if item.content_hash == digest:
         return item, "unchanged"
-    changes = changed_fields(item, record)
+    changes = {}
     if item.key != record.key and item.key in record.aliases:
         # The record names the item's key as its alias (an RSS-only HUDOC itemid): the richer key
         # (ECLI + language) becomes the item's key and the old one stays as an alias.
@@ -79,12 +97,12 @@ def save_record(*, session: Session, record: Record, source_id: int | None, now:
         session.flush()
         _ensure_alias(session, item, old_key)
         _add_aliases(session, item, record)
-    apply_record(item, record, merge_meta=True)
+    changes |= merge_record(item, record, rank)
     item.content_hash = digest
     item.updated_at = now
     if changes:
         session.add(ItemChange(item_id=item.id, source_id=source_id, changed_at=now, changes=changes))
-    _link_family(session, item, record)
+    _link_family(session, item, record, source_id=source_id, now=now)
     return item, "updated" if changes else "unchanged"
 
 
@@ -98,7 +116,8 @@ def changed_fields(item: Item, record: Record) -> dict[str, list]:
     return changes
 
 
-def apply_record(item: Item, record: Record, *, merge_meta: bool = False) -> None:
+def apply_record(item: Item, record: Record, *, rank: int = DEFAULT_RANK) -> None:
+    """A new item's fields, all from its first record (updates go through merge_record)."""
     item.kind = record.kind
     item.title = record.title
     item.url = record.url
@@ -111,10 +130,10 @@ def apply_record(item: Item, record: Record, *, merge_meta: bool = False) -> Non
     item.text = record.text
     item.group_key = record.group_key or item.group_key
     item.key_case = record.key_case
-    meta = dict(item.meta or {}) if merge_meta else {}
-    meta.update(record.meta)
+    meta = dict(record.meta)
     if record.warnings:
         meta["warnings"] = list(record.warnings)
+    meta[RANKS_KEY] = initial_ranks(record, rank)
     item.meta = meta
 
 
@@ -129,30 +148,21 @@ def _ensure_alias(session: Session, item: Item, alias: str) -> None:
         session.flush()
 
 
-def _link_family(session: Session, item: Item, record: Record) -> None:
-    """Translations point at their primary language version; paragraphs at their document."""
+def _link_family(session: Session, item: Item, record: Record, *, source_id: int | None, now: datetime) -> None:
+    """Paragraphs point at their document; another language version at its logical item (its lead)."""
     if record.parent_key and item.parent_item_id is None:
         parent = find_item(session=session, keys=[record.parent_key])
         if parent is not None:
             item.parent_item_id = parent.id
-    if needs_primary(item):
-        siblings = session.scalars(
-            select(Item).where(Item.group_key == item.group_key, Item.id != item.id, Item.language.in_(PRIMARY_LANGUAGES))
-            .order_by(Item.id)
-        ).all()
-        primary = pick_primary(siblings)
-        if primary is not None:
-            item.primary_item_id = primary.id
-
-
-def needs_primary(item: Item) -> bool:
-    """A translation (not English or French) in a group: it points at its primary language version."""
-    return bool(item.group_key) and item.language not in (None, *PRIMARY_LANGUAGES)
-
-
-def pick_primary(siblings: list[Item]) -> Item | None:
-    """The English version, else the first French one; siblings come oldest first."""
-    return next((s for s in siblings if s.language == "en"), siblings[0] if siblings else None)
+    if item.primary_item_id is None and item.group_key and item.language:
+        candidates = session.scalars(
+            select(Item).where(Item.group_key == item.group_key, Item.kind == item.kind, Item.id != item.id,
+                               Item.primary_item_id.is_(None)).order_by(Item.id)).all()
+        lead = lead_of(item, candidates)
+        if lead is not None:
+            item.primary_item_id = lead.id
+            session.add(ItemChange(item_id=lead.id, source_id=source_id, changed_at=now,
+                                   changes={"version": [None, item.language], "version_item": [None, item.key]}))
 
 
 def _jsonable(value):

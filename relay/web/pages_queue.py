@@ -11,7 +11,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from relay.curation import region_municipalities
 from relay.db import transaction
@@ -19,6 +19,9 @@ from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
+from relay.store.entry_view import entry_context
+from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
+from relay.store.versions import display_languages, entry_of, preferred, versions_by_lead
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -64,11 +67,14 @@ def _date(value: str | None) -> date | None:
 
 
 def list_queue(*, session, office_id: int, state="new", source_id=None, sector=None, since=None, until=None):
-    """Relevant items with an active tag, in the given state for this office (new: no decision yet)."""
-    tagged = select(Tag.id).where(Tag.item_id == Item.id, Tag.removed.is_(False))
-    if sector:
-        tagged = tagged.where(Tag.sector == sector)
-    query = select(Item).where(Item.relevant.is_(True), exists(tagged))
+    """The office's entries in the given state (new: no decision yet): relevant items, each case once
+    (its language versions attached) and each document once (its paragraphs under it), tagged or not:
+    sector=UNSECTORED lists those no sector rule placed ("Uten sektor – vurder")."""
+    query = select(Item).where(*entry_conditions())
+    if sector == UNSECTORED:
+        query = query.where(*without_sector())
+    elif sector:
+        query = query.where(in_sector(sector))
     decided = select(Review.item_id).where(Review.office_id == office_id)
     if state == "new":
         query = query.where(Item.id.not_in(decided.where(Review.state.in_(("approved", "rejected")))))
@@ -95,10 +101,14 @@ def queue(request: Request):
         items = [] if office is None else list_queue(
             session=session, office_id=office.id, state=filters["state"],
             source_id=small_int(filters["source"]),
-            sector=filters["sector"] if filters["sector"] in names else None, since=_date(filters["since"]), until=_date(filters["until"]))
+            sector=filters["sector"] if filters["sector"] in names or filters["sector"] == UNSECTORED else None,
+            since=_date(filters["since"]), until=_date(filters["until"]))
         sources = session.scalars(select(Source).order_by(Source.name)).all()
+        versions = versions_by_lead(session, items)
+        shown = {item.id: preferred(versions[item.id], display_languages()) for item in items}
         return render(request, "queue.html", {
             "office": office, "offices": _offices(session), "items": items, "filters": filters, "sources": sources,
+            "versions": versions, "shown": shown, "unsectored": UNSECTORED,
             "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})
 
 
@@ -122,6 +132,7 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
                  for t in item.tags],
         "document": document_context(session=session, item=item, lang=language),
         "municipalities": region_municipalities(session=session, office_id=office.id),
+        **entry_context(session, item, alert),
     }, status_code=status_code)
 
 
@@ -136,6 +147,10 @@ def get_item(session, item_id: int) -> Item:
 def queue_item(request: Request, item_id: Id):
     with transaction(request.app.state.engine) as session:
         item = get_item(session, item_id)
+        entry = entry_of(session, item)
+        if entry.id != item.id:  # a language version or a paragraph is decided on with its entry
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/queue/{entry.id}{query}", status_code=303)
         office = office_for(request, session, request.query_params.get("office"))
         if office is None:
             return RedirectResponse("/queue", status_code=303)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from relay import audit
 from relay.db import transaction
 from relay.models import Source, User, utcnow
+from relay.store.health import last_runs, unsectored
 from relay.web.access import ADMIN
 from relay.web.api import FAILING_AFTER
 from relay.web.api_models import Id
@@ -60,6 +61,7 @@ def _list(request: Request, session, *, values=None, errors=None, status_code=20
     sources = session.scalars(select(Source).order_by(Source.origin, Source.key)).all()
     return render(request, "sources.html", {
         "sources": sources, "failing_after": FAILING_AFTER, "errors": errors or {},
+        "last_runs": last_runs(session), "unsectored": unsectored(session),
         "values": values or {"key": "", "name": "", "url": "", "interval_minutes": "360"},
         "can_edit": request.state.user.role == "admin"}, status_code=status_code)
 

@@ -22,7 +22,7 @@ def _approve_form(csrf: str, **overrides) -> dict:
     return form
 
 
-def test_it_lists_the_offices_undecided_tagged_items(client_for, world, engine):
+def test_it_lists_the_offices_undecided_relevant_items_and_marks_those_without_a_sector(client_for, world, engine):
     with transaction(engine) as s:
         untagged = factories.make_item(s, title="Untagged item")
         irrelevant = factories.make_item(s, title="Irrelevant item", relevant=False)
@@ -30,11 +30,15 @@ def test_it_lists_the_offices_undecided_tagged_items(client_for, world, engine):
             from relay.models import Tag
             s.add(Tag(item_id=i.id, sector="housing"))
         untagged_id = untagged.id
-    page = client_for("governor_a").get("/queue")
+    gov = client_for("governor_a")
+    page = gov.get("/queue")
     assert page.status_code == 200
     assert f'href="/queue/{world.item}"' in page.text
-    assert "Untagged item" not in page.text and "Irrelevant item" not in page.text
-    assert f"/queue/{untagged_id}" not in page.text
+    assert "Irrelevant item" not in page.text
+    # Nothing vanishes: a relevant item no sector rule placed is listed, marked for review.
+    assert f"/queue/{untagged_id}" in page.text and "Uten sektor – vurder" in page.text
+    only = gov.get("/queue?sector=none").text
+    assert f"/queue/{untagged_id}" in only and f'href="/queue/{world.item}"' not in only
 
 
 def test_it_drops_an_item_once_this_office_decided_but_not_for_the_other(client_for, world):

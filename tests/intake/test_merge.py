@@ -1,0 +1,64 @@
+"""A later, poorer arrival never overwrites better data: JSON API first, then RSS, no JSON field lost."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from relay.db import transaction
+from relay.models import ItemChange, Source
+from tests.intake.conftest import add_source, feed, items
+
+ABDI = "ECLI:CE:ECHR:2021:1210JUD001540515:ENG"
+
+
+def test_json_first_then_rss_loses_no_field_of_the_json_record(engine):
+    add_source(engine, "echr-json", "hudoc", instance="ECHR", respondent="NOR")
+    add_source(engine, "echr-rss", "hudoc-rss", instance="ECHR")
+    feed(engine, "echr-json", "hudoc/echr_norway_versions.json")
+    before = items(engine)
+    result = feed(engine, "echr-rss", "hudoc/rss_echr_versions.xml")
+    assert result.ok and result.new == 0  # every RSS item is a JSON item already
+    after = items(engine)
+    assert set(after) == set(before)
+    for key, item in before.items():
+        for name in ("title", "states", "language", "date", "date_raw", "text", "url", "kind", "key_case", "body"):
+            assert getattr(after[key], name) == getattr(item, name), (key, name)
+        assert {k: v for k, v in after[key].meta.items() if k in item.meta} == item.meta | {
+            "field_ranks": after[key].meta["field_ranks"]}
+    abdi = after[ABDI]
+    assert abdi.title == "CASE OF ABDI IBRAHIM v. NORWAY" and abdi.states == "NOR" and abdi.language == "en"
+    assert abdi.date == date(2021, 12, 10) and abdi.text.startswith("Violation of Article 8")
+
+
+def test_rss_first_then_json_takes_the_richer_values_and_records_each_change_with_its_source(engine):
+    add_source(engine, "echr-json", "hudoc", instance="ECHR", respondent="NOR")
+    add_source(engine, "echr-rss", "hudoc-rss", instance="ECHR")
+    feed(engine, "echr-rss", "hudoc/rss_echr_versions.xml")
+    assert items(engine)["hudoc:001-210489"].title == "15379/16 - Grand Chamber Judgment"
+    feed(engine, "echr-json", "hudoc/echr_norway_versions.json")
+    abdi = items(engine)[ABDI]
+    assert abdi.title == "CASE OF ABDI IBRAHIM v. NORWAY" and abdi.states == "NOR" and abdi.language == "en"
+    # RSS again: still nothing lost.
+    feed(engine, "echr-rss", "hudoc/rss_echr_versions.xml")
+    again = items(engine)[ABDI]
+    assert (again.title, again.states, again.language, again.date) == (abdi.title, "NOR", "en", date(2021, 12, 10))
+    with transaction(engine) as session:
+        json_id = session.scalar(select(Source.id).where(Source.key == "echr-json"))
+        change = session.scalars(select(ItemChange).where(ItemChange.item_id == abdi.id, ItemChange.changes.is_not(None))
+                                 .order_by(ItemChange.id)).first()
+        assert change.source_id == json_id
+        assert change.changes["title"] == ["15379/16 - Grand Chamber Judgment", "CASE OF ABDI IBRAHIM v. NORWAY"]
+        assert change.changes["states"] == ["", "NOR"]
+
+
+def test_a_non_empty_value_is_never_replaced_by_an_empty_one_even_from_the_same_source(engine):
+    add_source(engine, "echr-json", "hudoc", instance="ECHR", respondent="NOR")
+    feed(engine, "echr-json", "hudoc/echr_norway_versions.json")
+    emptied = (b'{"resultcount": "1", "results": [{"columns": {"itemid": "001-210489", "docname": "", '
+               b'"ecli": "ECLI:CE:ECHR:2021:1210JUD001540515", "languageisocode": "ENG", "respondent": "NOR", '
+               b'"kpdate": "", "conclusion": "", "doctype": "HEJUD"}}]}')
+    feed(engine, "echr-json", emptied)
+    abdi = items(engine)[ABDI]
+    assert abdi.date == date(2021, 12, 10) and abdi.text.startswith("Violation") and abdi.states == "NOR"

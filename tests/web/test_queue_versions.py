@@ -1,0 +1,71 @@
+"""One case, one entry: an ECtHR Norway window with the English, French and Norwegian versions of the same
+judgments gives one queue entry and one digest line per judgment, its versions linked."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from relay.db import transaction
+from relay.models import Contact, Item, Message, Source, Tag, utcnow
+from relay.pipeline import plan_and_render
+from tests.intake.conftest import add_source, feed
+from tests.web.conftest import csrf_of
+
+CASES = {"STRAND LOBBEN": 3, "FOLGER": 2, "ABDI IBRAHIM": 2, "PEDERSEN": 2}  # versions in the window
+
+
+def _entries(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'name="item_ids" value="(\d+)"', page)]
+
+
+def test_a_window_of_language_versions_gives_one_entry_and_one_digest_line_per_judgment(
+        client_for, world, engine, settings):
+    add_source(engine, "echr-norway", "hudoc", instance="ECHR", respondent="NOR")
+    assert feed(engine, "echr-norway", "hudoc/echr_norway_versions.json").new == 9
+    gov = client_for("governor_a")
+    with transaction(engine) as session:
+        source_id = session.scalar(select(Source.id).where(Source.key == "echr-norway"))
+    page = gov.get(f"/queue?source={source_id}").text
+    entries = _entries(page)
+    assert len(entries) == 4
+    with transaction(engine) as session:
+        for item_id in entries:
+            item = session.get(Item, item_id)
+            versions = session.scalars(select(Item).where(Item.primary_item_id == item_id)).all()
+            case = next(c for c in CASES if c in item.title.upper())
+            assert 1 + len(versions) == CASES[case], item.title
+            if not any(t.sector == "child-welfare" and not t.removed for t in item.tags):
+                session.add(Tag(item_id=item_id, sector="child-welfare", origin="human"))  # the governor adds it
+    # The versions are linked from the entry, and the Norwegian translation is what is shown first.
+    assert page.count("Språkversjoner") == 4 and "hreflang=\"fr\"" in page and "hreflang=\"nb\"" in page
+    assert "CASE OF STRAND LOBBEN AND OTHERS v. NORWAY - [Norwegian Translation]" in page
+    assert "AFFAIRE STRAND LOBBEN" not in page  # the French version is not an entry
+
+    done = gov.post("/queue/bulk", data={"csrf_token": csrf_of(gov), "action": "approve", "item_ids": entries},
+                    follow_redirects=False)
+    assert done.status_code == 303 and "done=4&failed=0" in done.headers["location"]
+    plan_and_render(engine=engine, settings=settings, now=utcnow() + timedelta(days=7))
+    with transaction(engine) as session:
+        contact = session.get(Contact, world.contact)
+        messages = session.scalars(select(Message).where(Message.to_address == contact.email)).all()
+        assert len(messages) == 1
+        body = email.message_from_bytes(messages[0].body.mime, policy=email.policy.default)
+        text = body.get_body(("plain",)).get_content()
+    for case in CASES:
+        assert len(re.findall(case, text.upper())) == 1, (case, text)
+
+
+def test_a_version_cannot_be_approved_on_its_own(client_for, world, engine):
+    add_source(engine, "echr-norway", "hudoc", instance="ECHR", respondent="NOR")
+    feed(engine, "echr-norway", "hudoc/echr_norway_versions.json")
+    with transaction(engine) as session:
+        french = session.scalars(select(Item).where(Item.key == "ECLI:CE:ECHR:2019:0910JUD003728313:FRE")).one()
+        lead = french.primary_item_id
+        assert lead is not None
+    gov = client_for("governor_a")
+    page = gov.get(f"/queue/{french.id}", follow_redirects=False)
+    assert page.status_code in (301, 302, 303, 307) and page.headers["location"].startswith(f"/queue/{lead}")
