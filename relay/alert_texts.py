@@ -10,6 +10,7 @@ Apertium cannot run, approval is refused with the reason and the municipalities 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from relay import nynorsk
 if TYPE_CHECKING:
     from relay.curation import AlertDraft
 
+log = logging.getLogger(__name__)
 FIELDS = ("title", "summary", "meaning")
 # The standard to fill, the one it is translated from, the Apertium direction, the origin attribute.
 DIRECTIONS = {"nn": ("nb", nynorsk.TO_NYNORSK, "nynorsk_origin"), "nb": ("nn", nynorsk.TO_BOKMAL, "bokmal_origin")}
@@ -62,3 +64,23 @@ def complete(draft: AlertDraft, needed: dict[str, list[str]]) -> AlertDraft:
             raise StandardMissing(standard, needed[standard], str(exc)) from exc
         draft = replace(draft, **filled, **{origin: "machine"})
     return draft
+
+
+def ensure_standard(alert, language: str) -> None:
+    """At rendering: an alert approved before a target's contact chose the other standard lacks it.
+    Fill it as approval would (machine, flagged); without Apertium the other standard is shown (logged)."""
+    if language not in DIRECTIONS:
+        return
+    source, mode, origin = DIRECTIONS[language]
+    fields = [f for f in FIELDS if not getattr(alert, f"{f}_{language}") and getattr(alert, f"{f}_{source}")]
+    if not fields:
+        return
+    try:
+        filled = {f: nynorsk.draft(getattr(alert, f"{f}_{source}"), mode=mode) for f in fields}
+    except nynorsk.TranslationUnavailable as exc:
+        log.warning("alert text missing in the reader's standard", extra={"alert": alert.id, "standard": language,
+                                                                          "reason": str(exc)})
+        return
+    for f, text in filled.items():
+        setattr(alert, f"{f}_{language}", text)
+    setattr(alert, origin, "machine")

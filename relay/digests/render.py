@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay import links
+from relay.alert_texts import ensure_standard
 from relay.delivery.outbox import enqueue
 from relay.i18n import translator
 from relay.mail.compose import build_message
@@ -143,6 +144,7 @@ def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict
     names = sector_names(language)
     by_sector: dict[str, list[dict]] = defaultdict(list)
     for alert, assignment in zip(alerts, assignments, strict=True):
+        ensure_standard(alert, language)
         # An alert in several sectors is shown once, under its first sector in the fixed order.
         sector = min(alert.sector_ids, key=lambda s: list(names).index(s) if s in names else 99)
         item = alert.item

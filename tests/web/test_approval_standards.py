@@ -103,3 +103,24 @@ def test_the_sources_english_title_is_refused_as_the_alerts_title(client_for, wo
     page = gov.post(f"/queue/{world.item}/approve", data=form)
     assert page.status_code == 400 and "source" in page.text
     assert _alert_of(engine, world.item) is None
+
+
+@needs_apertium
+def test_a_contact_who_chose_nynorsk_after_approval_gets_a_flagged_machine_draft(world, engine, settings):
+    """Bergen (neutral) needed only bokmål at approval; a contact who then picks nynorsk must not get bokmål."""
+    from relay.digests.plan import plan_due
+    from relay.digests.render import render_pending
+    from relay.models import Message
+
+    with transaction(engine) as s:
+        bergen = s.get(Organisation, world.munis_a[1])
+        alert = factories.make_alert(s, office=s.get(Organisation, world.office_a), municipalities=[bergen],
+                                     title_nb="Hva kommunen ikke kan gjøre", title_nn="")
+        contact = factories.make_contact(s, municipality=bergen, language="nn", frequency="immediate")
+    with transaction(engine) as s:
+        plan_due(session=s, tz=settings.timezone)
+        render_pending(session=s, settings=settings)
+        message = s.scalars(select(Message).where(Message.purpose_key == f"alert:{alert.id}:{contact.id}")).one()
+        alert = s.get(Alert, alert.id)
+        assert alert.title_nn and alert.nynorsk_origin == "machine"
+        assert alert.title_nn in message.subject and "ikke" not in message.subject
