@@ -8,14 +8,16 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import object_session, selectinload
 
 from relay import audit, nynorsk
 from relay.alert_texts import StandardMissing
 from relay.alert_titles import alert_title
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.db import transaction
+from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, User
+from relay.register_queries import collation_key
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -207,8 +209,10 @@ def _alert_page(request, alert, *, values=None, errors=None, saved=False, status
     user = request.state.user
     # The governor asks "which municipalities got this?", not only "how many?".
     target_ids = [t.municipality_id for t in alert.targets]
-    targets = object_session(alert).execute(select(Organisation.code, Organisation.name).where(
-        Organisation.id.in_(target_ids)).order_by(Organisation.name)).all() if target_ids else []
+    # By the register's official name of the day ("Guovdageaidnu - Kautokeino"), with the standard it reads.
+    targets = sorted(((m.code, municipality_name(m), m.malform) for m in object_session(alert).scalars(
+        select(Organisation).where(Organisation.id.in_(target_ids)).options(selectinload(Organisation.names)))),
+        key=lambda t: collation_key(t[1])) if target_ids else []
     return render(request, "alert.html", {
         "alert": alert, "values": values, "errors": errors or {}, "saved": saved, "targets": targets,
         "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),

@@ -18,6 +18,7 @@ from relay.curation import region_municipalities
 from relay.db import transaction
 from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
+from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
 from relay.tagging.keywords import describe_keywords
@@ -120,13 +121,14 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
     alert = session.scalars(select(Alert).where(Alert.item_id == item.id, Alert.office_id == office.id)).first()
     language = request_language(request)
     texts = DocumentTexts(item, session)
+    region = region_municipalities(session=session, office_id=office.id)
     return render(request, "queue_item.html", {
         "item": item, "office": office, "review": review, "alert": alert, "values": values, "errors": errors or {},
         "notice": notice, "refusal": refusal, "swedish": office.profile == "se", "sectors": sector_names(language),
         "tags": [{"tag": t, "by": setters.get(t.set_by_user_id, "rule"), "evidence": evidence_rows(item, t, texts)}
                  for t in item.tags],
         "document": document_context(session=session, item=item, lang=language),
-        "municipalities": region_municipalities(session=session, office_id=office.id),
+        "municipalities": region, "official_names": {m.id: municipality_name(m) for m in region},
     }, status_code=status_code)
 
 

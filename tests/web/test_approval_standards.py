@@ -124,3 +124,25 @@ def test_a_contact_who_chose_nynorsk_after_approval_gets_a_flagged_machine_draft
         alert = s.get(Alert, alert.id)
         assert alert.title_nn and alert.nynorsk_origin == "machine"
         assert alert.title_nn in message.subject and "ikke" not in message.subject
+
+
+def test_pages_name_a_sami_area_municipality_by_its_official_bilingual_name(client_for, world, engine, settings):
+    from datetime import date
+
+    from relay import links
+    from relay.models import OrganisationName
+
+    with transaction(engine) as s:
+        office = s.get(Organisation, world.office_a)
+        kautokeino = factories.make_municipality(s, office=office, code="5612", name="Kautokeino", sami_area=True)
+        s.add(OrganisationName(organisation_id=kautokeino.id, form="official", name="Guovdageaidnu - Kautokeino",
+                               valid_from=date(2020, 1, 1)))
+        alert = factories.make_alert(s, office=office, municipalities=[kautokeino])
+        contact = factories.make_contact(s, municipality=kautokeino)
+        alert_id, contact_id = alert.id, contact.id
+    gov = client_for("governor_a")
+    assert "Guovdageaidnu - Kautokeino" in gov.get(f"/alerts/{alert_id}").text
+    assert "Guovdageaidnu - Kautokeino</label>" in gov.get(f"/queue/{world.item}").text
+    ack = client_for("anonymous").get(links.ack_url(settings, alert_id=alert_id, contact_id=contact_id)
+                                      .removeprefix(settings.base_url))
+    assert "Statsforvalteren i Vestland · Guovdageaidnu - Kautokeino" in ack.text
