@@ -14,6 +14,7 @@ from relay.delivery.outbox import enqueue
 from relay.mail.compose import build_message
 from relay.models import Message, User, utcnow
 from relay.settings import Settings
+from relay.standards import user_language
 
 # Anyone may post the sign-in form with anyone's address, from many client addresses and to any web
 # process: this many sign-in mails per address in this window is plenty for a person who lost a
@@ -42,11 +43,12 @@ def signin_mail_key(*, session: Session, to_address: str) -> str | None:
 
 def queue_signin_message(*, session: Session, settings: Settings, user: User, url: str,
                          language: str | None = None, key: str | None = None) -> Message:
-    """The sign-in link, in the language of the page it was asked for from (else the user's own).
+    """The sign-in link, in the language of the page it was asked for from (else the user's own); a
+    contact's in their municipality's standard and a länsstyrelse's staff's in Swedish (relay.standards).
     `key` (from signin_mail_key) makes a second request racing for the same slot queue nothing."""
     key = key or f"signin:{secrets.token_hex(8)}"
     composed = build_message(
-        "signin", to=user.email, language=language or user.language or "nb", settings=settings, message_key=key,
+        "signin", to=user.email, language=user_language(session, user, language), settings=settings, message_key=key,
         context={"recipient_name": user.name, "login_url": url, "minutes": settings.login_link_minutes},
     )
     return enqueue(

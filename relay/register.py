@@ -8,6 +8,7 @@ The file format is described in config/register/README.md.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ MALFORM_COLUMNS = ("malform", "malform_source", "malform_confirmed")
 ENTRY_KEYS = {"code", "office", "county", "official_name", "names_valid_from", "name_change", "note",
               *COLUMNS, *WRITTEN_WHEN_GIVEN, *NAME_FORMS[1:]}
 CHANGE_KEYS = {"form", "name", "valid_from", "valid_to", "source"}
+_DATED = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 class RegisterFileError(ValueError):
@@ -127,6 +129,10 @@ def _entry(kind: str, raw: dict, where: str) -> Entry:
             raise RegisterFileError(f"{where}: {key} must be a non-empty string")
     if raw.get("malform") is not None and raw["malform"] not in MALFORMS:
         raise RegisterFileError(f"{where}: malform must be one of {', '.join(MALFORMS)}")
+    # A municipality's språkvedtak binds every mail Relay writes to it: where it comes from, and as of
+    # when, must be on record (shown on the offices page), so a stale value can be found and checked.
+    if kind == "municipality" and raw.get("malform") and not _DATED.search(str(raw.get("malform_source") or "")):
+        raise RegisterFileError(f"{where}: malform_source must name the source and its date (YYYY-MM-DD)")
     columns = {key: raw.get(key) for key in COLUMNS}
     columns["malform_confirmed"] = bool(raw.get("malform_confirmed", False)) if raw.get("malform") else False
     columns["sami_area"] = bool(raw.get("sami_area", False))

@@ -57,7 +57,7 @@ def list_municipalities(*, session: Session, office_id: int | None = None, profi
     """Municipalities in force, by name; only one office's when office_id is given."""
     query = (select(Organisation)
              .where(Organisation.profile == profile, Organisation.kind == MUNICIPALITY_KIND[profile], *_in_force(on))
-             .options(selectinload(Organisation.county)))
+             .options(selectinload(Organisation.county), selectinload(Organisation.names)))
     if office_id is not None:
         query = query.where(Organisation.office_id == office_id)
     return sorted(session.scalars(query), key=lambda m: (collation_key(m.name, profile), m.code))

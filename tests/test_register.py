@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -193,6 +194,7 @@ code = "9901"
 name = "Nordby"
 office = "900000001"
 malform = "noytral"
+malform_source = "test data, 2024-01-01"
 """
 
 
@@ -287,3 +289,29 @@ def test_it_agrees_with_the_shared_swedish_reference(engine, settings):
         regions = {r.county.code: r.name for r in session.scalars(
             select(Organisation).where(Organisation.profile == "se", Organisation.kind == "region"))}
         assert regions == {row["lanskod"]: row["region"] for row in lan}
+
+
+def test_a_municipalitys_malform_needs_a_dated_source(tmp_path):
+    """Issue 19: the register states where each språkvedtak comes from and as of when."""
+    from relay.register import RegisterFileError, read_register
+
+    folder = tmp_path / "no"
+    folder.mkdir()
+    (folder / "m.toml").write_text('[[municipality]]\ncode = "4621"\nname = "Voss"\nmalform = "nynorsk"\n'
+                                   'malform_source = "Språkrådet"\nvalid_from = 2024-01-01\n', encoding="utf-8")
+    with pytest.raises(RegisterFileError, match="its date"):
+        read_register(folder, "no")
+    shipped = read_register(Path(__file__).resolve().parents[1] / "config" / "register" / "no", "no")
+    sources = {e.columns["malform_source"] for e in shipped if e.kind == "municipality"}
+    assert len([e for e in shipped if e.kind == "municipality"]) == 357 and all("2021-12-10" in s for s in sources)
+
+
+def test_the_offices_page_names_the_malform_sources_and_the_sami_names(register, settings):
+    from starlette.testclient import TestClient
+
+    from relay.web.app import create_app
+
+    with TestClient(create_app(settings, register), base_url="https://relay.test") as client:
+        page = client.get("/offices").text
+    assert "norway-geodata municipalities-2025 (language, 2025-06-08)" in page
+    assert "<td>Guovdageaidnu - Kautokeino</td>" in page

@@ -21,7 +21,7 @@ FORMATS = ("table", "csv", "json", "xlsx", "pdf")
 
 def _options(command):
     command = click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here instead of stdout")(command)
-    command = click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default="nb", show_default=True)(command)
+    command = click.option("--lang", type=click.Choice(["nb", "nn", "en", "sv"]), default="nb", show_default=True)(command)
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)(command)
 
 

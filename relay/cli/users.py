@@ -15,7 +15,8 @@ def user() -> None:
 @user.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "ministry", "governor", "contact"]), required=True)
-@click.option("--office", help="governors: the office's organisation number")
+@click.option("--office", help="governors: the office (Statsforvalter or länsstyrelse) by organisation number, "
+                               "code or name, e.g. 974760665, 'Vestland', 'Länsstyrelsen i Skåne län'")
 @click.option("--name", default="")
 def add(email: str, role: str, office: str | None, name: str) -> None:
     """Create (or update) an account; it signs in by e-mail link."""

@@ -13,13 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relay import links
+from relay.alert_texts import ensure_standard
 from relay.delivery.outbox import enqueue
 from relay.i18n import translator
 from relay.mail.compose import build_message
+from relay.mail.sender import municipality_name, office_name
 from relay.models import Alert, Assignment, Contact, Digest, Message, Organisation
-from relay.register import written_standard
 from relay.sectors import sector_names
 from relay.settings import Settings
+from relay.standards import contact_language
 
 
 def source_label(body: str | None, language: str) -> str:
@@ -99,12 +101,8 @@ def render_pending(*, session: Session, settings: Settings, preview: bool = Fals
 
 
 def language_for(contact: Contact) -> str:
-    municipality = contact.municipality
-    if municipality.profile == "se":
-        return "sv"
-    if contact.language == "en":
-        return "en"
-    return written_standard(municipality, contact.language)
+    """Kept for the pages that import it; the rule is relay.standards.message_language."""
+    return contact_language(contact)
 
 
 def _render(session: Session, settings: Settings, assignments: list[Assignment], *, digest: Digest | None,
@@ -118,8 +116,8 @@ def _render(session: Session, settings: Settings, assignments: list[Assignment],
     unsubscribe = mail_links.unsubscribe(sectors_in_mail)
     context = {
         "recipient_name": contact.name,
-        "municipality_name": municipality.name,
-        "office_name": alerts[0].office.name,
+        "municipality_name": municipality_name(municipality),
+        "office_name": office_name(alerts[0].office, language),
         "period_label": _period_label(digest, language),
         "sections": _sections(mail_links, alerts, assignments, language),
         "preferences_url": mail_links.preferences(),
@@ -154,11 +152,14 @@ def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict
     names = sector_names(language)
     by_sector: dict[str, list[dict]] = defaultdict(list)
     for alert, assignment in zip(alerts, assignments, strict=True):
+        ensure_standard(alert, language)
         # An alert in several sectors is shown once, under its first sector in the fixed order.
         sector = min(alert.sector_ids, key=lambda s: list(names).index(s) if s in names else 99)
         item = alert.item
         by_sector[sector].append({
             "title": alert.text("title", language),
+            # The source's own title, shown inside the text ("Originaltittel"), never as the subject.
+            "original_title": item.title if item.title != alert.text("title", language) else "",
             "summary": alert.text("summary", language),
             "meaning": alert.text("meaning", language),
             # No issuing body (a generic RSS source): the source's own name is the best label there is.

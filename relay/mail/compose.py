@@ -18,12 +18,15 @@ from relay.mail import envelope, templating
 from relay.mail.context import alert_count, as_dict
 from relay.mail.headers import POLICY, address, list_id_header
 from relay.mail.sanitize import clean_header
+from relay.mail.sender import from_name, list_name
 from relay.settings import Settings
 
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 # Mail to municipal contacts; read receipts and the pixel are never asked of staff mail (sign-in, notices).
 CONTACT_KINDS = ("digest", "alert")
+# Sent on an office's behalf: From names the office (context office_name, in the recipient's standard).
+OFFICE_KINDS = ("digest", "alert", "optin")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ def build_message(
 
     message_id = envelope.new_message_id(settings)
     message = EmailMessage(policy=POLICY)
-    message["From"] = address(settings.mail.from_name, settings.mail.from_address)
+    office = str(values.get("office_name") or "") if kind in OFFICE_KINDS else ""
+    message["From"] = address(from_name(settings.mail.from_name, office, language), settings.mail.from_address)
     message["To"] = address("", to)
     if settings.mail.reply_to:
         message["Reply-To"] = address("", settings.mail.reply_to)
@@ -76,8 +80,10 @@ def build_message(
     if kind == "digest":
         message["Precedence"] = "bulk"
     if list_id:
-        municipality = values.get("municipality_name", "")
-        message["List-Id"] = list_id_header(municipality, list_id, envelope.from_domain(settings))
+        phrase = list_name(language, office=str(values.get("office_name") or ""),
+                           municipality=str(values.get("municipality_name") or ""),
+                           sectors=[s["sector_name"] for s in values.get("sections") or []])
+        message["List-Id"] = list_id_header(phrase, list_id, envelope.from_domain(settings))
     if settings.receipts.request_mdn and kind in CONTACT_KINDS:
         # RFC 8098 3.1: clients send automatic MDNs only when this equals the Return-Path, and the
         # signed per-message address maps the MDN back to exactly this message.

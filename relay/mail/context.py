@@ -29,6 +29,7 @@ class AlertView:
     ack_deadline: date | str = ""
     urgent: bool = False
     excerpt_html: str = ""  # optional HTML from the source; sanitised with nh3 before it is shown
+    original_title: str = ""  # the source's own title ("CASE OF …"), shown as "Originaltittel" in the text
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,11 @@ def address(name: str, addr_spec: str) -> Address:
     return Address(display_name=clean_display_name(name), username=local, domain=domain)
 
 
-def list_id_header(municipality: str, list_key: str, domain: str) -> str:
-    """RFC 2919: "Relay digests for Voss <digest.4621.relay.example>"; the key is kept a dot-atom."""
+def list_id_header(phrase: str, list_key: str, domain: str) -> str:
+    """RFC 2919: "Statsforvaltaren i Vestland: menneskerettar for Voss (Barnevern) <digest.4621.relay.example>";
+    the phrase is relay.mail.sender.list_name, in the recipient's language; the key is kept a dot-atom."""
     key = re.sub(r"[^A-Za-z0-9.-]", "", list_key).strip(".")
     if not key:
         raise ValueError(f"unusable list id {list_key!r}")
-    name = clean_display_name(municipality)
-    return f"Relay digests for {name} <{key}.{domain}>" if name else f"Relay digests <{key}.{domain}>"
+    name = clean_display_name(phrase)
+    return f"{name} <{key}.{domain}>" if name else f"Relay <{key}.{domain}>"

@@ -42,7 +42,10 @@ class Alert(Base):
     summary_nn: Mapped[str] = mapped_column(Text, default="")
     meaning_nb: Mapped[str] = mapped_column(Text, default="")  # what this means for municipalities
     meaning_nn: Mapped[str] = mapped_column(Text, default="")
-    nynorsk_origin: Mapped[str] = mapped_column(String(10), default="manual")  # apertium | manual
+    # manual: typed or read by the governor; apertium: drafted by the button, then seen in the form;
+    # machine: filled at approval by Apertium and read by nobody yet ("maskinomsett, ikkje gjennomlese").
+    nynorsk_origin: Mapped[str] = mapped_column(String(10), default="manual")  # manual | apertium | machine
+    bokmal_origin: Mapped[str] = mapped_column(String(10), default="manual", server_default="manual")
     priority: Mapped[str] = mapped_column(String(10), default="normal")  # urgent | normal
     ack_deadline: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active | withdrawn
@@ -59,11 +62,19 @@ class Alert(Base):
     def sector_ids(self) -> list[str]:
         return [s.sector for s in self.sectors]
 
+    @property
+    def unreviewed(self) -> list[str]:
+        """The standards whose texts are machine translations nobody has read ("nn", "nb")."""
+        return [lang for lang, origin in (("nn", self.nynorsk_origin), ("nb", self.bokmal_origin))
+                if origin == "machine"]
+
     def text(self, field: str, language: str) -> str:
-        """title/summary/meaning in nb or nn; nynorsk falls back to bokmål only when empty."""
+        """title/summary/meaning in the recipient's standard. Approval fills both standards wherever a
+        target needs them (relay.standards); the other one is shown only for an alert from before that,
+        or on a page (never a mail) where nothing else exists."""
         if language == "nn":
             return getattr(self, f"{field}_nn") or getattr(self, f"{field}_nb")
-        return getattr(self, f"{field}_nb")
+        return getattr(self, f"{field}_nb") or getattr(self, f"{field}_nn")
 
 
 class AlertSector(Base):

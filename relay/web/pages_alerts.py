@@ -8,12 +8,16 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import object_session, selectinload
 
 from relay import audit, nynorsk
+from relay.alert_texts import StandardMissing
+from relay.alert_titles import alert_title
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.db import transaction
+from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, User
+from relay.register_queries import collation_key
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -31,6 +35,8 @@ TEXTS = ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn", "mean
 def _typed(form) -> dict:
     """Everything the user typed, as typed, so a re-rendered form loses nothing."""
     values = {name: str(form.get(name, "")) for name in (*TEXTS, "priority", "ack_deadline", "nynorsk_origin")}
+    if values["nynorsk_origin"] not in ("apertium", "manual"):
+        values["nynorsk_origin"] = "manual"  # "machine" is Relay's to set, at approval
     values["sectors"] = [str(s) for s in form.getlist("sectors")]
     # The form always sends municipalities_listed; a client that leaves the list out means the whole region.
     listed = form.get("municipalities_listed") == "1" or "municipalities" in form
@@ -83,6 +89,10 @@ async def queue_approve(request: Request, item_id: Id):
                 alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
                                      actor=_actor(session, request))
                 return RedirectResponse(f"/alerts/{alert.id}", status_code=303)
+            except StandardMissing as exc:
+                # Nothing is approved and nothing typed is lost: the governor writes the texts or retries.
+                return item_page(request, session, item, office, values=values, status_code=400,
+                                 errors={f"title_{exc.standard}": "required"}, refusal=exc)
             except CurationError as exc:
                 errors = {"form": f"curation: {exc}"}
         return item_page(request, session, item, office, values=values, errors=errors, status_code=400)
@@ -125,7 +135,9 @@ async def queue_reject(request: Request, item_id: Id):
 
 @router.post("/queue/bulk", name="queue_bulk", include_in_schema=False)
 async def queue_bulk(request: Request):
-    """Approve (item title, the item's own sectors, the whole region) or reject several items at once."""
+    """Approve or reject several items at once. An approved item gets a Norwegian title per standard
+    made from what it holds (relay.alert_titles; Swedish in the Swedish profile), never the source's
+    own title, its own sectors and the whole region."""
     form = await request.form()
     action = form.get("action")
     if action not in ("approve", "reject"):
@@ -144,13 +156,19 @@ async def queue_bulk(request: Request):
                     raise CurationError("no such item")
                 if action == "approve":
                     approve_item(session=session, item_id=item_id, office_id=office.id,
-                                 draft=AlertDraft(title_nb=item.title), actor=_actor(session, request))
+                                 draft=bulk_draft(item, office), actor=_actor(session, request))
                 else:
                     reject_item(session=session, item_id=item_id, office_id=office.id, actor=_actor(session, request))
             done += 1
-        except CurationError:
+        except (CurationError, StandardMissing):
             failed += 1
     return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}", status_code=303)
+
+
+def bulk_draft(item: Item, office: Organisation) -> AlertDraft:
+    if office.profile == "se":
+        return AlertDraft(title_nb=alert_title(item, "sv"))
+    return AlertDraft(title_nb=alert_title(item, "nb"), title_nn=alert_title(item, "nn"))
 
 
 @router.post("/queue/{item_id}/tags", name="queue_tag", include_in_schema=False)
@@ -191,8 +209,10 @@ def _alert_page(request, alert, *, values=None, errors=None, saved=False, status
     user = request.state.user
     # The governor asks "which municipalities got this?", not only "how many?".
     target_ids = [t.municipality_id for t in alert.targets]
-    targets = object_session(alert).execute(select(Organisation.code, Organisation.name).where(
-        Organisation.id.in_(target_ids)).order_by(Organisation.name)).all() if target_ids else []
+    # By the register's official name of the day ("Guovdageaidnu - Kautokeino"), with the standard it reads.
+    targets = sorted(((m.code, municipality_name(m), m.malform) for m in object_session(alert).scalars(
+        select(Organisation).where(Organisation.id.in_(target_ids)).options(selectinload(Organisation.names)))),
+        key=lambda t: collation_key(t[1])) if target_ids else []
     return render(request, "alert.html", {
         "alert": alert, "values": values, "errors": errors or {}, "saved": saved, "targets": targets,
         "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),
@@ -229,7 +249,12 @@ async def alert_edit(request: Request, alert_id: Id):
         alert = _alert(session, request, alert_id)
         if not values["title_nb"].strip():
             return _alert_page(request, alert, values=values, errors={"title_nb": "required"}, status_code=400)
+        if alert.office.profile == "se":  # one Swedish text, kept in the bokmål columns
+            values.update({n: getattr(alert, n) or "" for n in TEXTS if n.endswith("_nn")})
         changes = {n: v for n, v in values.items() if v.strip() != (getattr(alert, n) or "")}
-        if changes:
-            update_alert_texts(session=session, alert=alert, changes=changes, actor=_actor(session, request))
+        shown = set(form.getlist("reviewed")) & set(alert.unreviewed)
+        reviewed = "both" if shown == {"nn", "nb"} else next(iter(shown), "")
+        if changes or reviewed:
+            update_alert_texts(session=session, alert=alert, changes=changes, actor=_actor(session, request),
+                               reviewed=reviewed)
     return RedirectResponse(f"/alerts/{alert_id}?saved=1", status_code=303)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from relay.db import transaction
+from relay.mail.sender import municipality_name
 from relay.register import list_municipalities, list_offices
 from relay.web.access import PUBLIC
 from relay.web.templating import render
@@ -30,12 +31,15 @@ def offices(request: Request):
             groups.append({
                 "office": office,
                 "municipalities": [
-                    {"code": m.code, "name": m.name, "malform": m.malform, "confirmed": m.malform_confirmed,
+                    {"code": m.code, "name": municipality_name(m), "malform": m.malform,
+                     "confirmed": m.malform_confirmed, "source": m.malform_source,
                      "sami": m.sami_area, "county": m.county.name if m.county else ""}
                     for m in munis
                 ],
             })
-    return render(request, "offices.html", {"groups": groups})
+    # Where each målform comes from and as of when (config/register: every source names its date).
+    sources = sorted({m["source"] for g in groups for m in g["municipalities"] if m["source"]})
+    return render(request, "offices.html", {"groups": groups, "malform_sources": sources})
 
 
 @router.get("/healthz", name="healthz", response_class=PlainTextResponse, include_in_schema=False)

@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from relay.alert_titles import alert_title
 from relay.curation import region_municipalities
 from relay.db import transaction
 from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
+from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
 from relay.store.entry_view import entry_context
@@ -113,25 +115,30 @@ def queue(request: Request):
 
 
 def item_page(request: Request, session, item: Item, office: Organisation, *, values=None, errors=None,
-              notice=None, status_code=200):
-    """The item with its evidence and the approval form (prefilled, or with what the user typed)."""
+              notice=None, refusal=None, status_code=200):
+    """The item with its evidence and the approval form (prefilled, or with what the user typed).
+    The titles are prefilled in Norwegian (Swedish in the Swedish profile), never with the source's
+    own title; `refusal` is an approval refused for a standard nobody wrote (alert_texts.StandardMissing)."""
     active = [t for t in item.tags if not t.removed]
     if values is None:
-        values = {"title_nb": item.title, "priority": "normal", "sectors": [t.sector for t in active],
-                  "municipalities": None, "nynorsk_origin": "manual"}
+        swedish = office.profile == "se"
+        values = {"title_nb": alert_title(item, "sv" if swedish else "nb"),
+                  "title_nn": "" if swedish else alert_title(item, "nn"), "priority": "normal",
+                  "sectors": [t.sector for t in active], "municipalities": None, "nynorsk_origin": "manual"}
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
     review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()
     alert = session.scalars(select(Alert).where(Alert.item_id == item.id, Alert.office_id == office.id)).first()
     language = request_language(request)
     texts = DocumentTexts(item, session)
+    region = region_municipalities(session=session, office_id=office.id)
     return render(request, "queue_item.html", {
         "item": item, "office": office, "review": review, "alert": alert, "values": values, "errors": errors or {},
-        "notice": notice, "sectors": sector_names(language),
+        "notice": notice, "refusal": refusal, "swedish": office.profile == "se", "sectors": sector_names(language),
         "tags": [{"tag": t, "by": setters.get(t.set_by_user_id, "rule"), "evidence": evidence_rows(item, t, texts)}
                  for t in item.tags],
         "document": document_context(session=session, item=item, lang=language),
-        "municipalities": region_municipalities(session=session, office_id=office.id),
+        "municipalities": region, "official_names": {m.id: municipality_name(m) for m in region},
         **entry_context(session, item, alert),
     }, status_code=status_code)
 

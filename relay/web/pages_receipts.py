@@ -17,6 +17,7 @@ from relay import links
 from relay.db import transaction
 from relay.digests.render import language_for
 from relay.i18n import LANGUAGES, translator
+from relay.mail.sender import municipality_name, office_name
 from relay.models import FOLLOW_UPS, Acknowledgement, Alert, Assignment, Contact, Message, User
 from relay.receipts import pixel
 from relay.receipts.acks import AckError, acknowledge, expired_ack
@@ -43,7 +44,9 @@ def _ack_context(request: Request, session, alert_id: int, contact_id: int) -> d
     if acked_at is not None:
         zone = ZoneInfo(request.app.state.settings.timezone)
         acked_at = (acked_at if acked_at.tzinfo else acked_at.replace(tzinfo=UTC)).astimezone(zone)
+    # Named as in the mail: the office in the reader's standard, the municipality by its official name.
     return {"alert": alert, "contact": contact, "ack": existing, "follow_ups": FOLLOW_UPS,
+            "office_name": office_name(alert.office, language), "municipality_name": municipality_name(contact.municipality),
             "acked_at": acked_at, "lang": language, "t": translator(language)}
 
 

@@ -24,10 +24,12 @@ from relay.delivery.outbox import enqueue
 from relay.digests.render import language_for
 from relay.i18n import LANGUAGES, translator
 from relay.mail.compose import build_message
+from relay.mail.sender import municipality_name, office_name
 from relay.models import FREQUENCIES, Contact, Organisation
 from relay.ops.metrics import BACKGROUND_FAILURES
 from relay.register_queries import written_standard
 from relay.sectors import sector_names
+from relay.standards import message_language
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
 from relay.web.templating import render, request_language
@@ -160,13 +162,8 @@ def _signup_context(request, session, values=None, errors=None):
 
 def _mail_language(municipality: Organisation, page_language: str) -> str:
     """The sign-up mails speak the language of the page the visitor used, as language_for() would for a
-    contact who chose it: English when asked, and between bokmål and nynorsk the municipality's own
-    decision binds (språklova § 15), so only a neutral municipality gets the page's standard."""
-    if municipality.profile == "se":
-        return "sv"
-    if page_language == "en":
-        return "en"
-    return written_standard(municipality, page_language)
+    contact who chose it (relay.standards.message_language: the municipality's decision binds)."""
+    return message_language(municipality, page_language)
 
 
 def _queue_signup_mail(session, settings, contact: Contact, *, key: str, language: str) -> None:
@@ -174,7 +171,8 @@ def _queue_signup_mail(session, settings, contact: Contact, *, key: str, languag
     gets its own preferences link instead. Only Relay's fixed texts and the municipality's name: the
     visitor's free text (the name field) never reaches a mail sent from Relay's domain."""
     pending = contact.status == "pending"
-    context = {"municipality_name": contact.municipality.name,
+    context = {"municipality_name": municipality_name(contact.municipality),
+               "office_name": office_name(contact.municipality.office, language),
                "confirm_url": links.confirm_url(settings, contact_id=contact.id) if pending else "",
                "preferences_url": "" if pending else links.preferences_url(settings, contact_id=contact.id)}
     composed = build_message("optin", to=contact.email, language=language, settings=settings, message_key=key,

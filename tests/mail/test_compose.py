@@ -46,7 +46,11 @@ def test_subscription_mail_carries_list_headers(kind, settings):
     context = samples.context_for(kind, settings)
     message = parse(build(kind, settings, context=context))
 
-    assert message["List-Id"] == "Relay digests for Voss herad <digest.4621.relay.test>"
+    # The office, the municipality and the mail's sectors, in the recipient's language (nynorsk here).
+    sectors = "Barnevern, Helsetenester" if kind == "digest" else "Barnehage og skule"
+    assert message["List-Id"] == (f"Statsforvaltaren i Vestland: menneskerettar for Voss herad ({sectors}) "
+                                  "<digest.4621.relay.test>")
+    assert message["From"].addresses[0].display_name == "Statsforvaltaren i Vestland"
     https, mailto = [u.strip().strip("<>") for u in str(message["List-Unsubscribe"]).split(",")]
     assert https == context.unsubscribe_url
     assert envelope.read_unsubscribe_address(settings, mailto.removeprefix("mailto:")) == f"{kind}:42:7"
@@ -93,8 +97,10 @@ def test_a_header_injection_in_a_title_or_name_creates_no_header(settings):
     assert message["Bcc"] is None and message["Cc"] is None and message["X-Evil"] is None
     assert b"\r\nBcc:" not in headers and b"\r\nX-Evil" not in headers and b"\r\nCc:" not in headers
     assert message["Subject"] == "Viktig: Foo Bcc: x@y X-Evil: 1"
-    assert message["From"].addresses[0].display_name == "Relay Bcc: boss@evil.test"
-    assert message["List-Id"] == "Relay digests for Voss Cc: x@y <digest.4621.relay.test>"
+    assert message["From"].addresses[0].display_name == "Statsforvaltaren i Vestland"  # the office, not settings
+    assert "\r\n" not in str(message["List-Id"]) and "Voss Cc: x@y" in str(message["List-Id"])
+    signin = parse(build("signin", evil_settings))
+    assert signin["From"].addresses[0].display_name == "Relay Bcc: boss@evil.test"
 
 
 def test_a_bad_recipient_address_is_refused(settings):

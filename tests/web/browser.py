@@ -32,8 +32,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(engine, tmp_path):
-    """(base URL, settings, stop) for the app served by uvicorn in a thread."""
+def start_server(engine, tmp_path, **overrides):
+    """(base URL, settings, stop) for the app served by uvicorn in a thread; `overrides` are settings
+    (profile="se", default_language="sv": the Swedish deployment)."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download needed)")
@@ -43,7 +44,7 @@ def start_server(engine, tmp_path):
     base = f"http://127.0.0.1:{port}"
     settings = load_settings(data_dir=tmp_path / "data", database_url=str(engine.url.render_as_string(False)),
                              base_url=base, secret_key="test-signing-key-not-secret", scheduler=False,
-                             mail={"from_address": "relay@relay.test"})
+                             mail={"from_address": "relay@relay.test"}, **overrides)
     srv = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
                                         log_level="warning", lifespan="off"))
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -65,7 +65,9 @@ def test_the_item_page_shows_the_evidence_with_the_matched_words_marked(client_f
     assert page.status_code == 200
     assert "cw.care-order" in page.text and "hudoc.article" in page.text
     assert "<mark>care order</mark>" in page.text
-    assert 'name="title_nb" type="text" value="CASE OF A.B. v. NORWAY: care order and contact rights"' in page.text
+    # Prefilled in Norwegian, one title per standard; the source's English title is never offered.
+    assert 'name="title_nb" type="text" value="Dom fra EMD: A.B. mot Norge"' in page.text
+    assert 'name="title_nn" type="text" value="Dom frå EMD: A.B. mot Noreg"' in page.text
     assert re.search(r'id="sec-child-welfare" name="sectors" value="child-welfare" checked', page.text)
     assert page.text.count('name="municipalities"') == 2  # Voss and Bergen, both ticked
     assert 'href="https://hudoc.echr.coe.int/' in page.text
@@ -98,7 +100,7 @@ def test_it_targets_only_the_municipalities_ticked(client_for, world, engine):
 
 def test_form_errors_keep_every_typed_value_and_are_announced(client_for, world, engine):
     gov = client_for("governor_a")
-    form = _approve_form(csrf_of(gov), title_nb="  ", summary_nb="Mitt sammendrag <b>", ack_deadline="2001-01-01",
+    form = _approve_form(csrf_of(gov), title_nb="  ", title_nn="", summary_nb="Mitt sammendrag <b>", ack_deadline="2001-01-01",
                          priority="urgent", sectors=["child-welfare", "housing"], meaning_nn="Kva dette tyder")
     page = gov.post(f"/queue/{world.item}/approve", data=form)
     assert page.status_code == 400
@@ -160,7 +162,7 @@ def test_bulk_approve_creates_an_alert_per_item(client_for, world, engine):
     with transaction(engine) as s:
         from relay.models import Tag
 
-        second = factories.make_item(s, title="CASE OF C v. NORWAY")
+        second = factories.make_item(s, title="CASE OF C v. NORWAY", body="ECHR")
         s.add(Tag(item_id=second.id, sector="education"))
         second_id = second.id
     gov = client_for("governor_a")
@@ -171,8 +173,10 @@ def test_bulk_approve_creates_an_alert_per_item(client_for, world, engine):
     with transaction(engine) as s:
         alerts = s.scalars(select(Alert).where(Alert.office_id == world.office_a, Alert.item_id.in_(
             [world.item, second_id]))).all()
-        assert sorted(a.title_nb for a in alerts) == ["CASE OF A.B. v. NORWAY: care order and contact rights",
-                                                      "CASE OF C v. NORWAY"]
+        # A Norwegian title per standard from what the item holds, never the source's English title.
+        assert sorted(a.title_nb for a in alerts) == ["Dom fra EMD: A.B. mot Norge", "Dom fra EMD: C mot Norge"]
+        assert sorted(a.title_nn for a in alerts) == ["Dom frå EMD: A.B. mot Noreg", "Dom frå EMD: C mot Noreg"]
+        assert {(a.nynorsk_origin, a.bokmal_origin) for a in alerts} == {("manual", "manual")}
         assert {a.sector_ids[0] for a in alerts} == {"child-welfare", "education"}
     assert "CASE OF C v. NORWAY" not in gov.get("/queue").text
 
@@ -215,7 +219,7 @@ def test_editing_an_alert_is_audited_and_marks_nynorsk_manual(client_for, world,
 def test_the_language_links_of_a_rejected_form_lead_to_a_page_that_loads(client_for, world):
     """/queue/N/approve answers only POST: its language links once gave "method not allowed"."""
     gov = client_for("governor_a")
-    form = _approve_form(csrf_of(gov), title_nb=" ")
+    form = _approve_form(csrf_of(gov), title_nb=" ", title_nn="")
     page = gov.post(f"/queue/{world.item}/approve", data=form,
                     headers={"Referer": f"https://relay.test/queue/{world.item}"})
     assert page.status_code == 400
@@ -261,7 +265,7 @@ def test_a_sector_removed_by_hand_is_on_record_with_who_and_which_office(client_
 
 def test_after_an_error_the_municipality_hint_counts_what_is_ticked(client_for, world):
     gov = client_for("governor_a")
-    form = _approve_form(csrf_of(gov), title_nb=" ", municipalities=[str(world.munis_a[0])], municipalities_listed="1")
+    form = _approve_form(csrf_of(gov), title_nb=" ", title_nn="", municipalities=[str(world.munis_a[0])], municipalities_listed="1")
     page = gov.post(f"/queue/{world.item}/approve", data=form)
     assert page.status_code == 400
     assert f"1 av {len(world.munis_a)} kommuner i embetet er valgt." in page.text and "Alle " not in page.text

@@ -3,7 +3,7 @@ one row per decision, so `relay tag train --from-decisions` and `relay tag eval 
 who decided what about which item, and when
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 import relay.models.base
 
 revision = '0015'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
