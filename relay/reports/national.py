@@ -63,9 +63,10 @@ def _municipalities(session: Session, register: Register, filters: Filters) -> l
     totals = municipality_totals(session, filters)
     rows = []
     for muni in register.municipalities(filters.office_id, filters.county_id):
-        targeted, reached, acked = totals.get(muni.id, (0, 0, 0))
+        targeted, reached, acked, confirmed, not_reached = totals.get(muni.id, (0, 0, 0, 0, 0))
         rows.append(MunicipalityFigures(id=muni.id, code=muni.code, name=muni.name, county=register.name(muni.county_id),
-                                        targeted=targeted, reached=reached, acknowledged=acked))
+                                        targeted=targeted, reached=reached, acknowledged=acked, confirmed=confirmed,
+                                        not_reached=not_reached))
     return rows
 
 
@@ -148,4 +149,5 @@ def _alerts_query(session: Session, filters: Filters, register: Register, *, cou
 def alert_summary(counted: ReportAlert, title: str, register: Register) -> AlertSummary:
     return AlertSummary(id=counted.alert_id, title=title, office=register.name(counted.office_id),
                         approved_at=counted.approved_at, body=counted.body, sectors=counted.sectors.split(),
-                        targeted=counted.targeted, reached=counted.reached, acknowledged=counted.acknowledged)
+                        targeted=counted.targeted, reached=counted.reached, acknowledged=counted.acknowledged,
+                        confirmed=counted.confirmed, not_reached=counted.not_reached)

@@ -29,9 +29,18 @@ class Figures(BaseModel):
 
     key: str = ""
     label: str = ""
-    targeted: int = 0
+    targeted: int = Field(0, description="alert × municipality pairs: every share below is a share of these")
     sent: int = 0
-    reached: int = 0
+    reached: int = Field(0, description="handed over + confirmed (docs/reports.md, the ladder of evidence)")
+    confirmed: int = Field(0, description="bekreftet mottatt: a delivered DSN, a read MDN, a human click or an "
+                                          "acknowledgement")
+    handed_over: int = Field(0, description="levert uten feil: accepted by a mail server, no failure since")
+    direct: int = Field(0, description="of handed_over: accepted by the municipality's own mail server (direct mode)")
+    in_progress: int = Field(0, description="queued, being sent or retried, or within the quiet period")
+    local: int = Field(0, description="written locally, not sent: the Maildir (no SMTP host configured)")
+    failed: int = Field(0, description="every message bounced or failed: not reached")
+    not_sent_gap: int = Field(0, description="not sent: no working address for the alert's sectors")
+    not_sent_due: int = Field(0, description="not sent yet: the next digest will carry it")
     delivered: int = 0
     bounced: int = 0
     clicked: int = 0
@@ -48,6 +57,37 @@ class Figures(BaseModel):
 
     @computed_field
     @property
+    def not_sent(self) -> int:
+        return self.not_sent_gap + self.not_sent_due
+
+    @computed_field
+    @property
+    def not_reached(self) -> int:
+        """ikke nådd: failed or not sent (gap or not yet due)."""
+        return self.failed + self.not_sent_gap + self.not_sent_due
+
+    @computed_field
+    @property
+    def confirmed_share(self) -> float | None:
+        return share(self.confirmed, self.targeted)
+
+    @computed_field
+    @property
+    def handed_over_share(self) -> float | None:
+        return share(self.handed_over, self.targeted)
+
+    @computed_field
+    @property
+    def not_reached_share(self) -> float | None:
+        return share(self.not_reached, self.targeted)
+
+    @computed_field
+    @property
+    def local_share(self) -> float | None:
+        return share(self.local, self.targeted)
+
+    @computed_field
+    @property
     def acknowledged_share(self) -> float | None:
         return share(self.acknowledged, self.targeted)
 
@@ -60,6 +100,8 @@ class MunicipalityFigures(BaseModel):
     targeted: int = 0
     reached: int = 0
     acknowledged: int = 0
+    confirmed: int = 0
+    not_reached: int = 0
 
     @computed_field
     @property
@@ -73,7 +115,11 @@ class GapRow(BaseModel):
     county: str = ""
     missing: list[str] = Field(description="sector ids without an active subscriber")
     missing_names: list[str] = Field(default_factory=list, description="the same sectors' names in the report's language")
-    has_fallback: bool
+    has_fallback: bool = Field(description="a fallback address (postmottak) that is not failing")
+    severity: str = Field("sectors", description="no-address: no working address at all (no subscriber in any "
+                                                 "sector and no working fallback); sectors: some sectors without a "
+                                                 "subscriber")
+    fallback_failing: bool = Field(False, description="the fallback address bounced with a mailbox-level failure")
 
 
 class GapCount(BaseModel):
@@ -103,6 +149,8 @@ class AlertSummary(BaseModel):
     targeted: int
     reached: int
     acknowledged: int
+    confirmed: int = 0
+    not_reached: int = 0
 
 
 class ContactLadder(BaseModel):
@@ -137,6 +185,9 @@ class PairLadder(BaseModel):
     bot_clicks: int = 0
     acknowledged_at: datetime | None = None
     follow_up: str | None = None
+    rung: str = Field("not-sent", description="not-sent | failed | local | in-progress | handed-over | confirmed")
+    reason: str | None = Field(None, description="why not sent: gap | not-yet-due")
+    acceptance: str | None = Field(None, description="what the acceptance rests on: smarthost | direct")
     contacts: list[ContactLadder] = Field(default_factory=list)
 
 
