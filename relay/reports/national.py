@@ -70,15 +70,37 @@ def _municipalities(session: Session, register: Register, filters: Filters) -> l
     return rows
 
 
+def fallback_states(session: Session) -> dict[int, str]:
+    """municipality id → the status of its fallback contact (active, bouncing …), where it has one."""
+    return dict(session.execute(select(Contact.municipality_id, Contact.status)
+                                .where(Contact.kind == "fallback", Contact.status != "erased")).all())
+
+
+def gap_severity(missing: list[str], considered: list[str], fallback_works: bool) -> str:
+    """no-address: nothing in the considered sectors can reach the municipality; uncovered: some sectors
+    reach nobody; sectors: some sectors lack a subscriber, but a working fallback gets their alerts."""
+    if fallback_works:
+        return "sectors"
+    return "no-address" if len(missing) == len(considered) else "uncovered"
+
+
 def _gaps(session: Session, register: Register, filters: Filters, names: dict[str, str]) -> list[GapRow]:
-    """Today's gaps (a state, not a period): municipality × sector with no active subscriber."""
+    """Today's gaps (a state, not a period): municipality × sector with no active subscriber, graded by
+    whether a working fallback (postmottak) still gets those sectors' alerts."""
     sectors = [filters.sector] if filters.sector else sector_ids()
+    fallbacks = fallback_states(session)
     rows = []
     for muni, missing in coverage_gaps(session=session, office_id=filters.office_id, sectors=sectors):
         if filters.county_id is not None and muni.county_id != filters.county_id:
             continue
+        state = fallbacks.get(muni.id)
+        # The planner sends to an active fallback contact only (digests/plan.py): that is a working fallback.
+        works = state == "active"
         rows.append(GapRow(code=muni.code, name=muni.name, county=register.name(muni.county_id), missing=missing,
-                           missing_names=[names.get(s, s) for s in missing], has_fallback=bool(muni.fallback_email)))
+                           missing_names=[names.get(s, s) for s in missing], has_fallback=works,
+                           fallback_failing=state == "bouncing",
+                           severity=gap_severity(missing, sectors, works)))
+    rows.sort(key=lambda g: (("no-address", "uncovered", "sectors").index(g.severity), g.code))
     return rows
 
 

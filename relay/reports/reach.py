@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from relay.digests.plan import carries
 from relay.models import (
     Acknowledgement,
     Alert,
@@ -109,29 +110,32 @@ def compute_ladders(session: Session, facts: dict[int, dict], *, now: datetime |
     _add_acknowledgements(session, ids, rows)
     routes = routable(session, {r["municipality_id"] for r in rows.values()})
     for row in rows.values():
-        sectors = facts[row["alert_id"]]["sectors"]
-        ok = (row["municipality_id"], None) in routes or any((row["municipality_id"], s) in routes for s in sectors)
+        sectors, muni = facts[row["alert_id"]]["sectors"], row["municipality_id"]
+        ok = (muni, None) in routes or any(carries(routes[muni, s], row["approved_at"], False)
+                                           for s in sectors if (muni, s) in routes)
         rung, reason = pair_rung([message_rung(m, now=now, quiet=quiet) for m in row.pop("_messages")],
                                  person_evidence=bool(row["clicks"] or row["acks"]), routable=ok)
         row.update(rung=rung.name, reason=reason, acceptance=rung.acceptance, settles_at=rung.settles_at)
     return list(rows.values())
 
 
-def routable(session: Session, munis: set[int]) -> set[tuple[int, str | None]]:
-    """(municipality, sector) with an active subscriber, and (municipality, None) with a working
-    fallback: where the planner can still send. A bouncing address is no route (docs/reports.md)."""
+def routable(session: Session, munis: set[int]) -> dict[tuple[int, str | None], datetime | None]:
+    """(municipality, sector) → the earliest start of an active subscription, and (municipality, None)
+    for a working fallback: where the planner can still send (relay.digests.plan, which also decides
+    with `carries` whether a newer subscription takes an older alert). A bouncing address is no route."""
     if not munis:
-        return set()
-    routes: set[tuple[int, str | None]] = set()
-    for muni, kind, sector in session.execute(
-        select(Contact.municipality_id, Contact.kind, Subscription.sector)
+        return {}
+    routes: dict[tuple[int, str | None], datetime | None] = {}
+    for muni, kind, sector, since in session.execute(
+        select(Contact.municipality_id, Contact.kind, Subscription.sector, Subscription.created_at)
         .outerjoin(Subscription, (Subscription.contact_id == Contact.id) & Subscription.active.is_(True))
         .where(Contact.municipality_id.in_(munis), Contact.status == "active")
     ):
         if kind == "fallback":
-            routes.add((muni, None))
+            routes[muni, None] = None
         elif sector is not None:
-            routes.add((muni, sector))
+            known = routes.get((muni, sector))
+            routes[muni, sector] = since if known is None else min(known, since)
     return routes
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -231,6 +231,7 @@ class MunicipalityReport(BaseModel):
 class AnnualReport(BaseModel):
     year: int
     language: str
+    as_of: date | None = Field(None, description="the date the figures stand at, for a year not yet over")
     national: NationalReport
     municipalities_total: int
     municipalities_fully_covered: int

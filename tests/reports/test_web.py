@@ -21,13 +21,19 @@ def test_it_shows_the_ministry_every_office_with_definitions_and_charts(client_f
     page = client_for("ministry").get("/reports")
     assert page.status_code == 200
     html = page.text
-    assert "Minst én kontakt i kommunen for varselets sektorer" in html  # the definition of "reached"
+    assert "Summen av trinnene «levert uten feil» og «bekreftet mottatt»" in html  # the definition of "reached"
+    # The definitions come after the figures, folded.
+    assert html.index('id="evidence-headline"') < html.index('id="definitions"')
+    assert '<details class="report-definitions" id="definitions">' in html
     assert html.count("<svg") == 3 and 'role="img"' in html and "<title id=" in html
     assert " style=" not in html and "<script" not in html  # the CSP allows neither
     offices = _rows(html, "by_office")
     assert [r[0] for r in offices] == ["Statsforvalteren i Agder", "Statsforvalteren i Vestland"]
     vestland = offices[1]
-    assert vestland[1:5] == ["2", "2", "100 %", "1"]  # targeted, reached, share, acknowledged
+    # Voss: a human click and an acknowledgement (confirmed). Bergen's postmottak: accepted by the smarthost
+    # two hours ago, within the quiet period (in progress, not yet handed over).
+    assert vestland[1:5] == ["2", "1", "50 %", "0"]  # targeted, confirmed, share, handed over
+    assert vestland[6:9] == ["0", "0 %", "1"]  # not reached, its share, in progress
 
 
 def test_a_governor_sees_only_its_own_office(client_for, receipts):
