@@ -20,6 +20,8 @@ from relay.reports.schemas import (
     GapRow,
     MunicipalityFigures,
     NationalReport,
+    RungCount,
+    share,
 )
 
 ALERTS_SHOWN = 50
@@ -37,12 +39,13 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
         return sorted(rows, key=order or (lambda r: r.label))
 
     gaps = _gaps(session, register, filters, names)
+    totals = breakdown(session, filters).get("", Figures())
     return NationalReport(
         scope=register.name(filters.office_id) if filters.office_id else "national",
         filters=filters,
         generated_at=utcnow(),
         alerts_count=_alerts_query(session, filters, register, count=True),
-        totals=breakdown(session, filters).get("", Figures()),
+        totals=totals, ladder=ladder(totals, translator(language)),
         by_office=labelled("office_id", lambda k: register.name(int(k))),
         by_county=labelled("county_id", lambda k: register.name(int(k)),
                            lambda r: (register.by_id[int(r.key)].code if int(r.key) in register.by_id else "~")),
@@ -57,6 +60,18 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
                                 statuses=("bouncing",)),
         alerts=_alerts_query(session, filters, register),
     )
+
+
+# Strongest first, as the headline reads; each targeted pair is on exactly one of these.
+LADDER_ROWS = (("confirmed", "evidence.rung.confirmed"), ("handed_over", "evidence.rung.handed-over"),
+               ("in_progress", "evidence.rung.in-progress"), ("local", "evidence.rung.local"),
+               ("failed", "evidence.rung.failed"), ("not_sent_gap", "evidence.col.not_sent_gap"),
+               ("not_sent_due", "evidence.col.not_sent_due"))
+
+
+def ladder(totals: Figures, t) -> list[RungCount]:
+    return [RungCount(rung=name, label=t(key), pairs=getattr(totals, name), share=share(getattr(totals, name), totals.targeted))
+            for name, key in LADDER_ROWS]
 
 
 def _municipalities(session: Session, register: Register, filters: Filters) -> list[MunicipalityFigures]:

@@ -191,12 +191,22 @@ class PairLadder(BaseModel):
     contacts: list[ContactLadder] = Field(default_factory=list)
 
 
+class RungCount(BaseModel):
+    """One rung of the ladder of evidence over the report's targeted pairs, named in the report's language."""
+
+    rung: str = Field(description="confirmed | handed_over | in_progress | local | failed | not_sent_gap | not_sent_due")
+    label: str
+    pairs: int
+    share: float | None = Field(description="percent of the targeted alert × municipality pairs")
+
+
 class NationalReport(BaseModel):
     scope: str = Field(description="'national' or the office's name")
     filters: Filters
     generated_at: datetime
     alerts_count: int
     totals: Figures
+    ladder: list[RungCount] = Field(default_factory=list, description="each targeted pair on exactly one rung")
     by_office: list[Figures]
     by_county: list[Figures]
     by_sector: list[Figures]
