@@ -108,6 +108,38 @@ def test_the_annual_report_in_three_languages_and_as_pdf(client_for, receipts):
     assert "Annual report" in ministry.get(f"/reports/annual/{year}?lang=en").text
     pdf = ministry.get(f"/reports/annual/{year}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # Tagged for screen readers (PDF/UA-1): a structure tree, marked content and the document's language.
+    objects = _pdf_objects(pdf.content)
+    assert b"/StructTreeRoot" in objects and b"/MarkInfo <</Marked true>>" in objects and b"/Lang (" in objects
+    assert b"pdfuaid:part" in objects  # the PDF/UA identification in the metadata
+    # This year is not over: the figures are "per <date>", never "ved årets slutt".
+    assert "Året er ikke omme: tallene gjelder per " in nb.text and "ved årets slutt" not in nb.text
+
+
+def _pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects as text, with its compressed object streams inflated."""
+    import zlib
+
+    out = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompressobj().decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(out)
+
+
+def test_a_year_that_is_over_speaks_of_its_end(engine, receipts):
+    from datetime import date
+
+    from relay.db import transaction
+    from relay.reports.annual import annual_report, render_html
+
+    with transaction(engine) as session:
+        past = annual_report(session=session, year=2025, today=date(2026, 3, 1))
+        current = annual_report(session=session, year=2026, today=date(2026, 12, 7))
+    assert past.as_of is None and "ved årets slutt" in render_html(past)
+    assert current.as_of == date(2026, 12, 7) and "per 07.12.2026" in render_html(current)
 
 
 def test_issuing_bodies_are_named_in_the_readers_language(client_for, receipts, engine):
