@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from tests.reports.simulation import OSLO, SECTORS, World, median
+from tests.reports.simulation import BACKLOG, OSLO, SECTORS, World, median
 
 RANK = {"not-relevant": 1, "noted": 2, "will-follow-up": 3, "followed-up": 4}
 QUIET = timedelta(days=3)
@@ -30,11 +30,16 @@ def message_state(m: dict, now: datetime) -> str:
     return "handed_over" if now - m["accepted_at"] >= QUIET else "in_progress"
 
 
-def has_route(world: World, muni_id: int, sectors: list[str]) -> bool:
+def has_route(world: World, muni_id: int, alert: dict) -> bool:
+    """An active fallback, or an active subscriber in the alert's sectors who subscribed before it or
+    at most BACKLOG after it (a late subscriber takes the month it missed, not older history)."""
     for c in world.contacts.values():
         if c["muni"] != muni_id or c["status"] != "active":
             continue
-        if c["kind"] == "fallback" or any(c["subs"].get(s) for s in sectors):
+        if c["kind"] == "fallback":
+            return True
+        late = c.get("start") and c["start"] - alert["approved_at"] > BACKLOG
+        if not late and any(c["subs"].get(s) for s in alert["sectors"]):
             return True
     return False
 
@@ -46,7 +51,7 @@ def rung(world: World, alert: dict, muni_id: int, sent: list[dict], human_clicks
     if human_clicks or acked:
         return "confirmed"
     if not sent:
-        return "not_sent_due" if has_route(world, muni_id, alert["sectors"]) else "not_sent_gap"
+        return "not_sent_due" if has_route(world, muni_id, alert) else "not_sent_gap"
     return max((message_state(m, now) for m in sent), key=LADDER.index)
 
 
