@@ -93,6 +93,8 @@ class HttpSettings(BaseModel):
 
 class ReceiptSettings(BaseModel):
     hard_bounce_threshold: int = Field(3, ge=1, description="hard bounces before a contact is marked bouncing")
+    quiet_period_days: float = Field(3, ge=0, description="days a smarthost's acceptance must stay without a failure "
+                                                          "DSN before reports count it as handed over")
     raw_report_days: int = Field(90, ge=1, description="days raw DSNs and MDNs are kept for admins")
     request_mdn: bool = Field(False, description="ask for read receipts (MDN); off: they are voluntary and intrusive")
     open_pixel: bool = Field(False, description="an open-tracking image; never counted as read")

@@ -141,7 +141,7 @@ def _record_failure(session: Session, o: Outcome, worker: str, now: datetime, rn
         new = _insert_events(session, [_event_row(f"bounced:smtp:{o.message_id}", "bounced", o, now,
                                                   {**evidence, "source": "smtp"})], report_new=True)
         if new and o.contact_id is not None and refuses_the_address(verdict):
-            _count_hard_bounce(session, o.contact_id, settings)
+            _count_hard_bounce(session, o.contact_id, settings, enhanced_status(verdict.reply[3:]) or "")
         return _owned_update(session, o.message_id, worker, "permanent-failure", verdict.reply)
     return _owned_update(session, o.message_id, worker, "technical-failure", verdict.reply)
 
@@ -159,15 +159,16 @@ def refuses_the_address(verdict: Verdict) -> bool:
     return verdict.evidence == "address" or (verdict.evidence == "content" and status[:4] in ("5.1.", "5.2."))
 
 
-def _count_hard_bounce(session: Session, contact_id: int, settings: Settings | None) -> None:
+def _count_hard_bounce(session: Session, contact_id: int, settings: Settings | None, status: str = "") -> None:
     """Refusals at SMTP time count towards `bouncing` like DSNs do (listmonk #2623); the governor is
     told once, in this transaction, when this refusal is the one that crosses the threshold."""
     from relay.outgoing import queue_bounce_notices  # relay.outgoing builds on the delivery package
-    from relay.receipts.inbound import count_hard_bounce
+    from relay.receipts.inbound import count_hard_bounce, is_mailbox_status
     from relay.settings import get_settings
 
     settings = settings or get_settings()
-    if count_hard_bounce(session, contact_id, settings.receipts.hard_bounce_threshold):
+    if count_hard_bounce(session, contact_id, settings.receipts.hard_bounce_threshold,
+                         mailbox=is_mailbox_status(status)):  # issue 18: a dead mailbox fails at once
         queue_bounce_notices(session=session, settings=settings, contact_ids=[contact_id])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,22 @@ from relay.models import (
     Subscription,
     utcnow,
 )
+
+# How far back a newcomer's first digest reaches for alerts nobody in its municipality got: the longest
+# period it can have missed (a month). Older history is not sent; those pairs stay visible as gaps.
+BACKLOG = timedelta(days=31)
+
+
+def carries(subscribed_at: datetime, approved_at: datetime, municipality_reached: bool) -> bool:
+    """Whether a subscription started at subscribed_at should carry an alert approved at approved_at.
+
+    A new subscriber gets what is approved from now on, not the backlog, unless nobody in the
+    municipality got the alert yet and it is recent: its first digest then carries it, since the
+    subscription makes the sector count as covered and the fallback no longer gets it (issue 18).
+    relay.reports.reach asks the same question to tell "not yet due" from a gap."""
+    if subscribed_at <= approved_at:
+        return True
+    return not municipality_reached and subscribed_at - approved_at <= BACKLOG
 
 
 @dataclass
@@ -55,11 +71,13 @@ def _alert_index(session: Session, alerts: list[Alert]) -> tuple[dict, dict]:
     return sectors, targets
 
 
-def _assigned_pairs(session: Session, alert_ids: list[int]) -> set[tuple[int, int]]:
+def _assigned_pairs(session: Session, alert_ids: list[int]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """(alert, contact) pairs assigned, and (alert, municipality) pairs some contact was assigned for."""
     if not alert_ids:
-        return set()
-    rows = session.execute(select(Assignment.alert_id, Assignment.contact_id).where(Assignment.alert_id.in_(alert_ids)))
-    return {(a, c) for a, c in rows}
+        return set(), set()
+    rows = session.execute(select(Assignment.alert_id, Assignment.contact_id, Assignment.municipality_id)
+                           .where(Assignment.alert_id.in_(alert_ids))).all()
+    return {(a, c) for a, c, _ in rows}, {(a, m) for a, _, m in rows}
 
 
 def _subscriptions(session: Session) -> list[tuple[Contact, Subscription]]:
@@ -81,7 +99,7 @@ def wanted_pairs(session: Session, alerts: list[Alert], frequency: str | None) -
     frequency None means urgent fan-out: every active subscriber of the sector, whatever frequency.
     """
     sectors, targets = _alert_index(session, alerts)
-    assigned = _assigned_pairs(session, [a.id for a in alerts])
+    assigned, reached = _assigned_pairs(session, [a.id for a in alerts])
     subs = _subscriptions(session)
     covered = {(c.municipality_id, s.sector) for c, s in subs if c.kind != "fallback"}
     fallbacks = _fallbacks(session)
@@ -94,8 +112,8 @@ def wanted_pairs(session: Session, alerts: list[Alert], frequency: str | None) -
                 continue
             if frequency is not None and sub.frequency != frequency:
                 continue
-            if sub.created_at > alert.approved_at:
-                continue  # a new subscriber gets what is approved from now on, not the backlog
+            if not carries(sub.created_at, alert.approved_at, (alert.id, contact.municipality_id) in reached):
+                continue
             via = "immediate" if frequency in (None, "immediate") else "digest"
             wanted.setdefault((alert.id, contact.id), (contact, via))
         # Coverage gaps: a targeted municipality with nobody in any of the alert's sectors → postmottak.

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 # Incident kinds an ops-alert can name; each has a label in every catalogue (email.ops_kind.<kind>).
-OPS_KINDS = ("source", "outbox", "bounces", "heartbeat", "smtp")
+OPS_KINDS = ("source", "outbox", "bounces", "heartbeat", "smtp", "address")
 
 
 @dataclass(frozen=True)

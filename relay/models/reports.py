@@ -17,9 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from relay.models.base import Base, UtcDateTime
 from relay.models.receipts import Acknowledgement, ReceiptEvent
 
-# The counters every roll-up carries, in ladder order (docs/reports.md defines each).
+# The counters every roll-up carries (docs/reports.md defines each). "reached" is handed over + confirmed;
+# the rungs from not_sent_gap to confirmed count each pair exactly once (relay.reports.evidence), and
+# "direct" is the part of handed_over that rests on the municipality's own server's acceptance.
+RUNGS = ("not_sent_gap", "not_sent_due", "failed", "local", "in_progress", "handed_over", "confirmed")
 LADDER = ("targeted", "sent", "reached", "delivered", "bounced", "clicked", "clicks", "bot_clicks", "acknowledged",
-          "fu_not_relevant", "fu_noted", "fu_will_follow_up", "fu_followed_up")
+          "fu_not_relevant", "fu_noted", "fu_will_follow_up", "fu_followed_up", *RUNGS, "direct")
 
 
 class ReportState(Base):
@@ -34,6 +37,8 @@ class ReportState(Base):
     message_id: Mapped[int] = mapped_column(Integer, default=0)
     ack_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     alerts_fingerprint: Mapped[str] = mapped_column(String(100), default="")
+    # Contacts and subscriptions as counted: a change re-reads the reasons of pairs not sent (gap / not yet due).
+    routes_fingerprint: Mapped[str] = mapped_column(String(100), default="", server_default="")
     refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -50,8 +55,10 @@ class ReportAlert(Base):
     approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(12), default="active")
     targeted: Mapped[int] = mapped_column(Integer, default=0)
-    reached: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[int] = mapped_column(Integer, default=0)  # handed over or confirmed
     acknowledged: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed or not sent
 
 
 class ReportReach(Base):
@@ -78,6 +85,10 @@ class ReportReach(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acks: Mapped[int] = mapped_column(Integer, default=0)  # contacts who acknowledged
     follow_up: Mapped[str | None] = mapped_column(String(20))
+    rung: Mapped[str] = mapped_column(String(12), default="not-sent", server_default="not-sent")  # evidence.ORDER
+    reason: Mapped[str | None] = mapped_column(String(12))  # not sent: gap | not-yet-due
+    acceptance: Mapped[str | None] = mapped_column(String(10))  # smarthost | direct
+    settles_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the quiet period ends: look again
 
 
 # Each roll-up row is stored at several grains: a grain says which of county, issuing body, sector
@@ -119,6 +130,14 @@ class ReportCell(Base):
     fu_noted: Mapped[int] = mapped_column(Integer, default=0)
     fu_will_follow_up: Mapped[int] = mapped_column(Integer, default=0)
     fu_followed_up: Mapped[int] = mapped_column(Integer, default=0)
+    not_sent_gap: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_sent_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    local: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # written to the Maildir only
+    in_progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handed_over: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    direct: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReportLatency(Base):
@@ -149,8 +168,10 @@ class ReportMunicipalityMonth(Base):
     office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     targeted: Mapped[int] = mapped_column(Integer, default=0)
-    reached: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[int] = mapped_column(Integer, default=0)  # handed over or confirmed
     acknowledged: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # Refresh finds edited acknowledgements (a changed follow-up status) by their update time.
@@ -160,3 +181,5 @@ Index("ix_receipt_event_contact_kind_time", ReceiptEvent.contact_id, ReceiptEven
 # The latest alerts, nationally and per office, without sorting them all.
 Index("ix_report_alert_approved", ReportAlert.approved_at)
 Index("ix_report_alert_office_approved", ReportAlert.office_id, ReportAlert.approved_at)
+# Pairs whose quiet period ends (in progress → handed over by time alone) are found without a scan.
+Index("ix_report_reach_settles_at", ReportReach.settles_at)

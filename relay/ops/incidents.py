@@ -21,12 +21,22 @@ from sqlalchemy.orm import Session
 
 import relay.models.ops  # noqa: F401 - registers uq_incident_open on the incident table
 from relay.db import transaction
-from relay.models import Heartbeat, Incident, Message, ReceiptEvent, Source, User, utcnow
+from relay.models import (
+    Contact,
+    Heartbeat,
+    Incident,
+    Message,
+    Organisation,
+    ReceiptEvent,
+    Source,
+    User,
+    utcnow,
+)
 from relay.ops import ops_setting
 
 log = logging.getLogger("relay.ops.incidents")
 # The kinds this checker opens and closes; the ops-alert template has a label for each.
-KINDS = ("source", "outbox", "bounces", "heartbeat")
+KINDS = ("source", "outbox", "bounces", "heartbeat", "address")
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,30 @@ class Change:
 
 def detect(*, session: Session, settings, now: datetime) -> list[Trouble]:
     return [*_failing_sources(session, settings, now), *_old_outbox(session, settings, now),
-            *_bounce_rate(session, settings, now), *_no_leader(session, settings, now)]
+            *_bounce_rate(session, settings, now), *_no_leader(session, settings, now),
+            *_dead_fallbacks(session, now)]
+
+
+def _dead_fallbacks(session: Session, now: datetime) -> list[Trouble]:
+    """One incident per office whose municipalities' fallback addresses (postmottak) fail: each such
+    municipality has no working address for the sectors nobody there follows, until the office fixes it.
+    The subject names the office, so a second dead postmottak in the same office changes the detail only."""
+    rows = session.execute(
+        select(Organisation.office_id, Organisation.code, Organisation.name, Contact.email)
+        .join(Contact, Contact.municipality_id == Organisation.id)
+        .where(Contact.kind == "fallback", Contact.status == "bouncing").order_by(Organisation.code)).all()
+    by_office: dict[int, list] = {}
+    for row in rows:
+        by_office.setdefault(row.office_id, []).append(row)
+    offices = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(list(by_office))))}
+    troubles = []
+    for office_id, munis in by_office.items():
+        office = offices.get(office_id)
+        listed = "; ".join(f"{m.code} {m.name} ({m.email})" for m in munis)
+        detail = (f"{len(munis)} municipalities of {office.name if office else office_id} have no working "
+                  f"fallback address (postmottak refuses mail): {listed}. Set a working address on the contacts page.")
+        troubles.append(Trouble("address", f"office:{office.code if office else office_id}", now, detail[:2000]))
+    return troubles
 
 
 def _failing_sources(session: Session, settings, now: datetime) -> list[Trouble]:

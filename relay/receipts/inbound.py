@@ -90,8 +90,10 @@ def process_inbound(*, session: Session, settings: Settings, raw: bytes, channel
         if created:
             result.events.append(kind)
             _apply_to_message(message, kind, recipient)
-            if kind == "bounced" and recipient.hard and not recipient.policy and message.contact_id:
-                if count_hard_bounce(session, message.contact_id, settings.receipts.hard_bounce_threshold):
+            if kind == "bounced" and recipient.hard and message.contact_id and (
+                    not recipient.policy or mailbox_level(recipient, report)):
+                if count_hard_bounce(session, message.contact_id, settings.receipts.hard_bounce_threshold,
+                                     mailbox=mailbox_level(recipient, report)):
                     result.newly_bouncing.append(message.contact_id)
     return result
 
@@ -143,15 +145,38 @@ def _apply_to_message(message: Message, kind: str, recipient: RecipientResult) -
         message.last_reply = f"DSN {recipient.status}: {recipient.diagnostic}"[:2000]
 
 
-def count_hard_bounce(session: Session, contact_id: int, threshold: int) -> bool:
+# Statuses that say this mailbox is dead (RFC 3463): bad address (5.1.x), mailbox disabled (5.2.1), and
+# 5.7.1 when the recipient's own domain says it (the mailbox refuses us; from elsewhere it is our policy).
+MAILBOX_STATUSES = ("5.2.1",)
+
+
+def is_mailbox_status(status: str, *, from_recipient_domain: bool = True) -> bool:
+    return (status.startswith("5.1.") or status in MAILBOX_STATUSES
+            or (status == "5.7.1" and from_recipient_domain))
+
+
+def mailbox_level(recipient: RecipientResult, report: Report) -> bool:
+    """A permanent failure that marks the address failing at once, instead of after `hard_bounce_threshold`."""
+    if recipient.action != "failed" or not recipient.status.startswith("5."):
+        return False
+    domain = recipient.recipient.rpartition("@")[2].lower()
+    hosts = [h.lower() for h in (recipient.remote_mta, report.reporting_mta) if h]
+    own = bool(domain) and any(h == domain or h.endswith("." + domain) for h in hosts)
+    return is_mailbox_status(recipient.status, from_recipient_domain=own)
+
+
+def count_hard_bounce(session: Session, contact_id: int, threshold: int, *, mailbox: bool = False) -> bool:
     """Count one hard bounce (a DSN, or a 5xx refusal at SMTP time); True when this one made the contact
-    `bouncing` — exactly once per contact, so its governor is told once.
+    `bouncing` — exactly once per contact, so its governor is told once. mailbox=True (a mailbox-level
+    status, is_mailbox_status) makes it `bouncing` at once: a disabled postmottak must not count as a
+    working address for two more alerts.
 
     Both steps are conditional UPDATEs, not read-modify-write: two workers recording bounces for the
     same contact at once must neither lose a count nor both report the change (STYLE C4).
     """
     session.execute(update(Contact).where(Contact.id == contact_id)
                     .values(hard_bounces=Contact.hard_bounces + 1))
+    threshold = 1 if mailbox else threshold
     changed = session.execute(
         update(Contact)
         .where(Contact.id == contact_id, Contact.status == "active", Contact.hard_bounces >= threshold)

@@ -33,8 +33,11 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Mar
         + "".join(body) + "</svg>")
 
 
-def _pct(value: float | None, _t: Callable | None = None) -> str:
-    return "–" if value is None else f"{value:.1f} %"
+def _pct(value: float | None, lang: str) -> str:
+    """The tables' own format (tables.fmt): "12,5 %" beside a table that says 12,5 %, "12.5 %" in English."""
+    from relay.reports.tables import fmt
+
+    return fmt(value, "pct", lang)
 
 
 def _legend(x: int, y: int, t: Callable) -> list[str]:
@@ -44,7 +47,7 @@ def _legend(x: int, y: int, t: Callable) -> list[str]:
             f'<text x="{x + 165}" y="{y + 4}" fill="{INK}">{escape(t("reports.chart.acknowledged"))}</text>']
 
 
-def trend_chart(rows: list[Figures], t: Callable) -> Markup:
+def trend_chart(rows: list[Figures], t: Callable, lang: str = "nb") -> Markup:
     """Reached and acknowledged share by month: a line each, 0–100 %."""
     width, height, left, top, bottom = 640, 260, 44, 30, 40
     plot_w, plot_h = width - left - 16, height - top - bottom
@@ -63,7 +66,7 @@ def trend_chart(rows: list[Figures], t: Callable) -> Markup:
                 continue
             x, y = left + step * (i + 0.5), top + plot_h * (1 - value / 100)
             points.append(f"{x:.1f},{y:.1f}")
-            label = f"{row.label}: {t('reports.chart.' + series)} {_pct(value, t)}"
+            label = f"{row.label}: {t('reports.chart.' + series)} {_pct(value, lang)}"
             shape = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}">' if marker == "circle" else
                      f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">')
             body.append(shape + f"<title>{escape(label)}</title></{marker if marker == 'circle' else 'rect'}>")
@@ -75,7 +78,7 @@ def trend_chart(rows: list[Figures], t: Callable) -> Markup:
     return _svg(width, height, t("reports.chart.trend"), t("reports.chart.trend_desc"), body)
 
 
-def bar_chart(rows: list[Figures], t: Callable, title_key: str) -> Markup:
+def bar_chart(rows: list[Figures], t: Callable, title_key: str, lang: str = "nb") -> Markup:
     """Groups side by side: a solid bar for reached, a striped bar for acknowledged, with the values written out."""
     label_w, bar_h, gap, width = 240, 12, 10, 640
     height = 30 + len(rows) * (2 * bar_h + gap)
@@ -89,15 +92,15 @@ def bar_chart(rows: list[Figures], t: Callable, title_key: str) -> Markup:
         for j, (series, fill) in enumerate((("reached_share", REACHED), ("acknowledged_share", "url(#stripes)"))):
             value = getattr(row, series) or 0.0
             w = plot_w * value / 100
-            label = f"{row.label}: {t('reports.chart.' + series)} {_pct(getattr(row, series), t)}"
+            label = f"{row.label}: {t('reports.chart.' + series)} {_pct(getattr(row, series), lang)}"
             body.append(f'<rect x="{label_w}" y="{y + j * bar_h}" width="{w:.1f}" height="{bar_h - 1}" fill="{fill}" '
                         f'stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(label)}</title></rect>')
             body.append(f'<text x="{label_w + w + 4:.1f}" y="{y + j * bar_h + bar_h - 2}" fill="{INK}">'
-                        f'{_pct(getattr(row, series), t)}</text>')
+                        f'{_pct(getattr(row, series), lang)}</text>')
     return _svg(width, height, t(title_key), t("reports.chart.bars_desc"), body)
 
 
-def tile_grid(rows: list[MunicipalityFigures], t: Callable) -> Markup:
+def tile_grid(rows: list[MunicipalityFigures], t: Callable, lang: str = "nb") -> Markup:
     """Every municipality as a tile, coloured by its acknowledgement share (table beside it)."""
     columns, size, pad = 24, 22, 3
     lines = (len(rows) + columns - 1) // columns
@@ -115,7 +118,7 @@ def tile_grid(rows: list[MunicipalityFigures], t: Callable) -> Markup:
         x, y = pad + (i % columns) * (size + pad), 40 + (i // columns) * (size + pad)
         share = m.acknowledged_share
         label = f"{m.code} {m.name}: " + (t("reports.chart.no_alerts") if share is None else
-                                          f"{share:.1f} % ({m.acknowledged}/{m.targeted})")
+                                          f"{_pct(share, lang)} ({m.acknowledged}/{m.targeted})")
         fill = "#ffffff" if share is None else next(c for upper, c in BINS if share < upper)
         cross = "" if share is not None else (f'<path d="M{x} {y} l{size} {size} M{x + size} {y} l-{size} {size}" '
                                               f'stroke="{OUTLINE}" stroke-width="0.7"/>')

@@ -25,6 +25,7 @@ from relay.reports.figures import histogram_median
 from relay.reports.labels import MUNICIPALITY_KINDS, Register, sector_ids
 from relay.reports.national import alert_summary, contact_health
 from relay.reports.reach import latency_hours
+from relay.reports.refresh import is_reached, rung_counts
 from relay.reports.schemas import (
     FOLLOW_UPS,
     AlertReport,
@@ -46,9 +47,13 @@ def figures_of(rows: list[ReportReach]) -> Figures:
         if row.follow_up in follow_up:
             follow_up[row.follow_up] += 1
     hours = [h for h in (latency_hours(r) for r in rows) if h is not None]
+    rungs: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for name, n in rung_counts(row).items():
+            rungs[name] += n
     return Figures(
-        targeted=len(rows), sent=sum(r.sent_at is not None for r in rows),
-        reached=sum(r.accepted_at is not None for r in rows), delivered=sum(r.delivered_at is not None for r in rows),
+        **rungs, targeted=len(rows), sent=sum(r.sent_at is not None for r in rows),
+        reached=sum(is_reached(r) for r in rows), delivered=sum(r.delivered_at is not None for r in rows),
         bounced=sum(r.bounced_at is not None for r in rows), clicked=sum(r.clicks > 0 for r in rows),
         clicks=sum(r.clicks for r in rows), bot_clicks=sum(r.bot_clicks for r in rows),
         acknowledged=sum(r.acknowledged_at is not None for r in rows), follow_up=follow_up,
@@ -62,7 +67,8 @@ def _pair(row: ReportReach, register: Register, title: str = "") -> PairLadder:
                       municipality=register.name(row.municipality_id), approved_at=row.approved_at,
                       sent_at=row.sent_at, accepted_at=row.accepted_at, delivered_at=row.delivered_at,
                       bounced_at=row.bounced_at, clicks=row.clicks, bot_clicks=row.bot_clicks,
-                      acknowledged_at=row.acknowledged_at, follow_up=row.follow_up)
+                      acknowledged_at=row.acknowledged_at, follow_up=row.follow_up, rung=row.rung, reason=row.reason,
+                      acceptance=row.acceptance)
 
 
 def alert_office(session: Session, alert_id: int) -> int:

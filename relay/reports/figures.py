@@ -102,15 +102,16 @@ def medians(session: Session, filters: Filters, dimension: str | None = None) ->
     return {key: histogram_median(values) for key, values in histograms.items()}
 
 
-def municipality_totals(session: Session, filters: Filters) -> dict[int, tuple[int, int, int]]:
-    """municipality id → (targeted, reached, acknowledged) over the period and office filter."""
+def municipality_totals(session: Session, filters: Filters) -> dict[int, tuple[int, int, int, int, int]]:
+    """municipality id → (targeted, reached, acknowledged, confirmed, not reached) over the period and office filter."""
     model = ReportMunicipalityMonth
     query = select(model.municipality_id, func.sum(model.targeted), func.sum(model.reached),
-                   func.sum(model.acknowledged)).group_by(model.municipality_id)
+                   func.sum(model.acknowledged), func.sum(model.confirmed),
+                   func.sum(model.not_reached)).group_by(model.municipality_id)
     if filters.start:
         query = query.where(model.month >= filters.start)
     if filters.end:
         query = query.where(model.month <= filters.end)
     if filters.office_id is not None:
         query = query.where(model.office_id == filters.office_id)
-    return {m: (int(t), int(r), int(a)) for m, t, r, a in session.execute(query) if t}
+    return {m: tuple(int(v) for v in values) for m, *values in session.execute(query) if values[0]}

@@ -20,6 +20,8 @@ from relay.reports.schemas import (
     GapRow,
     MunicipalityFigures,
     NationalReport,
+    RungCount,
+    share,
 )
 
 ALERTS_SHOWN = 50
@@ -37,12 +39,13 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
         return sorted(rows, key=order or (lambda r: r.label))
 
     gaps = _gaps(session, register, filters, names)
+    totals = breakdown(session, filters).get("", Figures())
     return NationalReport(
         scope=register.name(filters.office_id) if filters.office_id else "national",
         filters=filters,
         generated_at=utcnow(),
         alerts_count=_alerts_query(session, filters, register, count=True),
-        totals=breakdown(session, filters).get("", Figures()),
+        totals=totals, ladder=ladder(totals, translator(language)),
         by_office=labelled("office_id", lambda k: register.name(int(k))),
         by_county=labelled("county_id", lambda k: register.name(int(k)),
                            lambda r: (register.by_id[int(r.key)].code if int(r.key) in register.by_id else "~")),
@@ -59,25 +62,60 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
     )
 
 
+# Strongest first, as the headline reads; each targeted pair is on exactly one of these.
+LADDER_ROWS = (("confirmed", "evidence.rung.confirmed"), ("handed_over", "evidence.rung.handed-over"),
+               ("in_progress", "evidence.rung.in-progress"), ("local", "evidence.rung.local"),
+               ("failed", "evidence.rung.failed"), ("not_sent_gap", "evidence.col.not_sent_gap"),
+               ("not_sent_due", "evidence.col.not_sent_due"))
+
+
+def ladder(totals: Figures, t) -> list[RungCount]:
+    return [RungCount(rung=name, label=t(key), pairs=getattr(totals, name), share=share(getattr(totals, name), totals.targeted))
+            for name, key in LADDER_ROWS]
+
+
 def _municipalities(session: Session, register: Register, filters: Filters) -> list[MunicipalityFigures]:
     totals = municipality_totals(session, filters)
     rows = []
     for muni in register.municipalities(filters.office_id, filters.county_id):
-        targeted, reached, acked = totals.get(muni.id, (0, 0, 0))
+        targeted, reached, acked, confirmed, not_reached = totals.get(muni.id, (0, 0, 0, 0, 0))
         rows.append(MunicipalityFigures(id=muni.id, code=muni.code, name=muni.name, county=register.name(muni.county_id),
-                                        targeted=targeted, reached=reached, acknowledged=acked))
+                                        targeted=targeted, reached=reached, acknowledged=acked, confirmed=confirmed,
+                                        not_reached=not_reached))
     return rows
 
 
+def fallback_states(session: Session) -> dict[int, str]:
+    """municipality id → the status of its fallback contact (active, bouncing …), where it has one."""
+    return dict(session.execute(select(Contact.municipality_id, Contact.status)
+                                .where(Contact.kind == "fallback", Contact.status != "erased")).all())
+
+
+def gap_severity(missing: list[str], considered: list[str], fallback_works: bool) -> str:
+    """no-address: nothing in the considered sectors can reach the municipality; uncovered: some sectors
+    reach nobody; sectors: some sectors lack a subscriber, but a working fallback gets their alerts."""
+    if fallback_works:
+        return "sectors"
+    return "no-address" if len(missing) == len(considered) else "uncovered"
+
+
 def _gaps(session: Session, register: Register, filters: Filters, names: dict[str, str]) -> list[GapRow]:
-    """Today's gaps (a state, not a period): municipality × sector with no active subscriber."""
+    """Today's gaps (a state, not a period): municipality × sector with no active subscriber, graded by
+    whether a working fallback (postmottak) still gets those sectors' alerts."""
     sectors = [filters.sector] if filters.sector else sector_ids()
+    fallbacks = fallback_states(session)
     rows = []
     for muni, missing in coverage_gaps(session=session, office_id=filters.office_id, sectors=sectors):
         if filters.county_id is not None and muni.county_id != filters.county_id:
             continue
+        state = fallbacks.get(muni.id)
+        # The planner sends to an active fallback contact only (digests/plan.py): that is a working fallback.
+        works = state == "active"
         rows.append(GapRow(code=muni.code, name=muni.name, county=register.name(muni.county_id), missing=missing,
-                           missing_names=[names.get(s, s) for s in missing], has_fallback=bool(muni.fallback_email)))
+                           missing_names=[names.get(s, s) for s in missing], has_fallback=works,
+                           fallback_failing=state == "bouncing",
+                           severity=gap_severity(missing, sectors, works)))
+    rows.sort(key=lambda g: (("no-address", "uncovered", "sectors").index(g.severity), g.code))
     return rows
 
 
@@ -148,4 +186,5 @@ def _alerts_query(session: Session, filters: Filters, register: Register, *, cou
 def alert_summary(counted: ReportAlert, title: str, register: Register) -> AlertSummary:
     return AlertSummary(id=counted.alert_id, title=title, office=register.name(counted.office_id),
                         approved_at=counted.approved_at, body=counted.body, sectors=counted.sectors.split(),
-                        targeted=counted.targeted, reached=counted.reached, acknowledged=counted.acknowledged)
+                        targeted=counted.targeted, reached=counted.reached, acknowledged=counted.acknowledged,
+                        confirmed=counted.confirmed, not_reached=counted.not_reached)

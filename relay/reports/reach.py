@@ -3,8 +3,8 @@
 Definitions (docs/reports.md; shown on every page):
 - targeted: the alert names the municipality (alert_target) and the alert is active;
 - sent: a message carrying the alert was queued for at least one of its contacts;
-- reached: at least one of the municipality's contacts for the alert's sectors, or its fallback
-  address, had such a message accepted by a mail server (Message.sent_at, or an `accepted` event);
+- rung: the pair's place on the ladder of evidence (relay.reports.evidence): not sent (gap / not yet
+  due), failed, written locally, in progress, handed over, confirmed; "reached" counts the last two;
 - delivered / bounced: a `delivered` DSN / a `bounced` event for one of those messages;
 - clicked: a click on a source link for the alert by one of its contacts that the bot filter kept;
 - acknowledged: at least one of its contacts pressed "Mottatt"/"Motteke" for the alert.
@@ -16,29 +16,34 @@ sectors or as the fallback, so "its contacts for the alert" means its assignment
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from relay.digests.plan import carries
 from relay.models import (
     Acknowledgement,
     Alert,
     AlertSector,
     AlertTarget,
     Assignment,
+    Contact,
     Item,
     Message,
     Organisation,
     ReceiptEvent,
+    Subscription,
+    utcnow,
 )
+from relay.reports.evidence import DEFAULT_QUIET, MessageFacts, message_rung, pair_rung
 
 # Months are Norwegian calendar months: an alert approved at 00:30 on 1 March belongs to March.
 REPORT_TZ = ZoneInfo("Europe/Oslo")
 # The most advanced follow-up among a municipality's acknowledgements stands for the municipality.
 FOLLOW_UP_ORDER = ("not-relevant", "noted", "will-follow-up", "followed-up")
-MESSAGE_RUNGS = ("accepted", "delivered", "bounced")
+MESSAGE_RUNGS = ("accepted", "delivered", "bounced", "read")
 
 
 def month_of(moment: datetime) -> str:
@@ -68,8 +73,20 @@ def alert_facts(session: Session, alert_ids: list[int]) -> dict[int, dict]:
     return facts
 
 
-def compute_ladders(session: Session, facts: dict[int, dict]) -> list[dict]:
+def quiet_period() -> timedelta:
+    """How long a smarthost's acceptance must stay without a failure DSN to count as handed over."""
+    try:
+        from relay.settings import get_settings
+
+        return timedelta(days=get_settings().receipts.quiet_period_days)
+    except Exception:  # noqa: BLE001 - a report must not fail on a settings file it does not need
+        return DEFAULT_QUIET
+
+
+def compute_ladders(session: Session, facts: dict[int, dict], *, now: datetime | None = None,
+                    quiet: timedelta | None = None) -> list[dict]:
     """One row (the columns of ReportReach) per targeted municipality of each active alert in facts."""
+    now, quiet = now or utcnow(), quiet if quiet is not None else quiet_period()
     ids = [alert_id for alert_id, f in facts.items() if f["status"] == "active"]
     if not ids:
         return []
@@ -84,19 +101,50 @@ def compute_ladders(session: Session, facts: dict[int, dict]) -> list[dict]:
             "county_id": county_id or 0, "month": f["month"], "body": f["body"], "approved_at": f["approved_at"],
             "contacts": 0, "sent_at": None, "accepted_at": None, "delivered_at": None, "bounced_at": None,
             "bounces": 0, "clicks": 0, "bot_clicks": 0, "clicked_at": None, "acknowledged_at": None, "acks": 0,
-            "follow_up": None,
+            "follow_up": None, "rung": None, "reason": None, "acceptance": None, "settles_at": None,
+            "_messages": [],
         }
     _add_messages(session, ids, rows)
     _add_clicks(session, ids, rows)
     _add_folded_clicks(session, ids, rows)
     _add_acknowledgements(session, ids, rows)
+    routes = routable(session, {r["municipality_id"] for r in rows.values()})
+    for row in rows.values():
+        sectors, muni = facts[row["alert_id"]]["sectors"], row["municipality_id"]
+        ok = (muni, None) in routes or any(carries(routes[muni, s], row["approved_at"], False)
+                                           for s in sectors if (muni, s) in routes)
+        rung, reason = pair_rung([message_rung(m, now=now, quiet=quiet) for m in row.pop("_messages")],
+                                 person_evidence=bool(row["clicks"] or row["acks"]), routable=ok)
+        row.update(rung=rung.name, reason=reason, acceptance=rung.acceptance, settles_at=rung.settles_at)
     return list(rows.values())
+
+
+def routable(session: Session, munis: set[int]) -> dict[tuple[int, str | None], datetime | None]:
+    """(municipality, sector) → the earliest start of an active subscription, and (municipality, None)
+    for a working fallback: where the planner can still send (relay.digests.plan, which also decides
+    with `carries` whether a newer subscription takes an older alert). A bouncing address is no route."""
+    if not munis:
+        return {}
+    routes: dict[tuple[int, str | None], datetime | None] = {}
+    for muni, kind, sector, since in session.execute(
+        select(Contact.municipality_id, Contact.kind, Subscription.sector, Subscription.created_at)
+        .outerjoin(Subscription, (Subscription.contact_id == Contact.id) & Subscription.active.is_(True))
+        .where(Contact.municipality_id.in_(munis), Contact.status == "active")
+    ):
+        if kind == "fallback":
+            routes[muni, None] = None
+        elif sector is not None:
+            known = routes.get((muni, sector))
+            routes[muni, sector] = since if known is None else min(known, since)
+    return routes
 
 
 def _add_messages(session: Session, ids: list[int], rows: dict) -> None:
     by_message: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for alert_id, muni_id, message_id, created_at, sent_at in session.execute(
-        select(Assignment.alert_id, Assignment.municipality_id, Message.id, Message.created_at, Message.sent_at)
+    message_facts: dict[int, MessageFacts] = {}
+    for alert_id, muni_id, message_id, created_at, sent_at, status, host in session.execute(
+        select(Assignment.alert_id, Assignment.municipality_id, Message.id, Message.created_at, Message.sent_at,
+               Message.status, Message.remote_host)
         .outerjoin(Message, Message.id == Assignment.message_id).where(Assignment.alert_id.in_(ids))
     ):
         row = rows.get((alert_id, muni_id))
@@ -106,6 +154,9 @@ def _add_messages(session: Session, ids: list[int], rows: dict) -> None:
         if message_id is None:
             continue
         by_message[message_id].append((alert_id, muni_id))
+        if message_id not in message_facts:
+            message_facts[message_id] = MessageFacts(status=status, remote_host=host, accepted_at=sent_at)
+        row["_messages"].append(message_facts[message_id])
         row["sent_at"] = _earliest(row["sent_at"], created_at)
         row["accepted_at"] = _earliest(row["accepted_at"], sent_at)
     # No condition on kind in SQL: with one, the planner may prefer an index on (kind, occurred_at)
@@ -117,6 +168,10 @@ def _add_messages(session: Session, ids: list[int], rows: dict) -> None:
     )
     for message_id, kind, first in events:
         if kind not in MESSAGE_RUNGS:
+            continue
+        m = message_facts[message_id]
+        setattr(m, f"{kind}_at", _earliest(getattr(m, f"{kind}_at"), first))
+        if kind == "read":
             continue
         for pair in by_message.get(message_id, ()):
             row = rows[pair]

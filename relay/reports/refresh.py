@@ -22,6 +22,7 @@ from relay.models import (
     Acknowledgement,
     Alert,
     Assignment,
+    Contact,
     Message,
     ReceiptEvent,
     ReportAlert,
@@ -30,9 +31,11 @@ from relay.models import (
     ReportMunicipalityMonth,
     ReportReach,
     ReportState,
+    Subscription,
     utcnow,
 )
 from relay.models.reports import ALL, ALL_ID, GRAIN_BODY, GRAIN_COUNTY, GRAIN_OFFICE, GRAIN_SECTOR, LADDER
+from relay.reports.evidence import CONFIRMED, FAILED, HANDED_OVER, IN_PROGRESS, LOCAL, NOT_SENT, NOT_YET_DUE
 from relay.reports.reach import alert_facts, compute_ladders, latency_hours
 
 # On PostgreSQL a row with a lower id can commit after one with a higher id; re-reading the last
@@ -53,14 +56,30 @@ def _marks(session: Session) -> dict:
         "message_id": session.scalar(select(func.max(Message.id))) or 0,
         "ack_updated_at": session.scalar(select(func.max(Acknowledgement.updated_at))),
         "alerts_fingerprint": ":".join(str(v or 0) for v in alerts),
+        "routes_fingerprint": _routes_fingerprint(session),
     }
+
+
+def _routes_fingerprint(session: Session) -> str:
+    """Contacts and subscriptions as they stand: whether a pair not sent is a gap or not yet due
+    depends on them, and they change without any receipt event."""
+    contacts = session.execute(select(func.count(), func.max(Contact.id),
+                                      func.count().filter(Contact.status == "active"))).one()
+    subs = session.execute(select(func.count(), func.max(Subscription.id),
+                                  func.count().filter(Subscription.active.is_(True)))).one()
+    return ":".join(str(v or 0) for v in (*contacts, *subs))
+
+
+def _settled(session: Session, now) -> bool:
+    """A pair's quiet period has ended since it was counted: time alone moves it to handed over."""
+    return session.scalar(select(ReportReach.alert_id).where(ReportReach.settles_at <= now).limit(1)) is not None
 
 
 def is_stale(session: Session) -> bool:
     state = session.get(ReportState, 1)
     if state is None:
         return True
-    return any(getattr(state, name) != value for name, value in _marks(session).items())
+    return any(getattr(state, name) != value for name, value in _marks(session).items()) or _settled(session, utcnow())
 
 
 def ensure_fresh(engine: Engine) -> int:
@@ -133,6 +152,9 @@ def _dirty_alerts(session: Session, state: ReportState) -> set[int]:
         | (counted.c.approved_at != Alert.approved_at))
     dirty.update(session.scalars(changed))
     dirty.update(session.scalars(select(ReportAlert.alert_id).where(~exists().where(Alert.id == ReportAlert.alert_id))))
+    dirty.update(session.scalars(select(ReportReach.alert_id).where(ReportReach.settles_at <= utcnow())))
+    if state.routes_fingerprint != _routes_fingerprint(session):
+        dirty.update(session.scalars(select(ReportReach.alert_id).where(ReportReach.rung == NOT_SENT)))
     return dirty
 
 
@@ -162,8 +184,29 @@ def _alert_row(alert_id: int, facts: dict, rows: list[dict]) -> dict:
     f, own = facts[alert_id], [r for r in rows if r["alert_id"] == alert_id]
     return {"alert_id": alert_id, "office_id": f["office_id"], "month": f["month"], "body": f["body"],
             "sectors": " ".join(f["sectors"]), "approved_at": f["approved_at"], "status": f["status"],
-            "targeted": len(own), "reached": sum(r["accepted_at"] is not None for r in own),
-            "acknowledged": sum(r["acknowledged_at"] is not None for r in own)}
+            "targeted": len(own), "reached": sum(is_reached(r) for r in own),
+            "acknowledged": sum(r["acknowledged_at"] is not None for r in own),
+            "confirmed": sum(r["rung"] == CONFIRMED for r in own), "not_reached": sum(is_not_reached(r) for r in own)}
+
+
+def is_reached(row) -> bool:
+    """Handed over or confirmed: the ministry's "levert uten feil" and "bekreftet mottatt" together."""
+    return _get(row, "rung") in (HANDED_OVER, CONFIRMED)
+
+
+def is_not_reached(row) -> bool:
+    return _get(row, "rung") in (FAILED, NOT_SENT)
+
+
+def rung_counts(row) -> dict[str, int]:
+    """The one rung counter (report_cell column) this pair adds to, plus "direct" for a direct handover."""
+    rung, reason = _get(row, "rung"), _get(row, "reason")
+    column = {FAILED: "failed", LOCAL: "local", IN_PROGRESS: "in_progress", HANDED_OVER: "handed_over",
+              CONFIRMED: "confirmed"}.get(rung) or ("not_sent_due" if reason == NOT_YET_DUE else "not_sent_gap")
+    counts = {column: 1}
+    if rung == HANDED_OVER and _get(row, "acceptance") == "direct":
+        counts["direct"] = 1
+    return counts
 
 
 def _get(row, name):
@@ -176,11 +219,11 @@ class _Delta:
     def __init__(self):
         self.cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(LADDER))
         self.latency: dict[tuple, int] = defaultdict(int)
-        self.munis: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.munis: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(MUNI_VALUES))
 
     def add(self, row, sectors: list[str], sign: int) -> None:
         g = lambda name: _get(row, name)  # noqa: E731
-        counts = {"targeted": 1, "sent": g("sent_at") is not None, "reached": g("accepted_at") is not None,
+        counts = {"targeted": 1, "sent": g("sent_at") is not None, "reached": is_reached(row), **rung_counts(row),
                   "delivered": g("delivered_at") is not None, "bounced": g("bounced_at") is not None,
                   "clicked": g("clicks") > 0, "clicks": g("clicks"), "bot_clicks": g("bot_clicks"),
                   "acknowledged": g("acknowledged_at") is not None}
@@ -196,7 +239,8 @@ class _Delta:
             if hours is not None:
                 self.latency[base + (sector, hours)] += sign
         muni = self.munis[(g("municipality_id"), g("office_id"), g("month"))]
-        for i, value in enumerate((1, counts["reached"], counts["acknowledged"])):
+        for i, value in enumerate((1, counts["reached"], counts["acknowledged"], counts.get("confirmed", 0),
+                                   is_not_reached(row))):
             muni[i] += sign * int(value)
 
     def apply(self, session: Session) -> None:
@@ -208,11 +252,12 @@ class _Delta:
         _increment(session, ReportLatency, lat_keys, ("pairs",),
                    [dict(zip(lat_keys, k, strict=True), pairs=v) for k, v in _at_grains(self.latency).items() if v])
         muni_keys = ("municipality_id", "office_id", "month")
-        muni_values = ("targeted", "reached", "acknowledged")
+        muni_values = MUNI_VALUES
         _increment(session, ReportMunicipalityMonth, muni_keys, muni_values,
                    [dict(zip(muni_keys + muni_values, k + tuple(v), strict=True)) for k, v in self.munis.items() if any(v)])
 
 
+MUNI_VALUES = ("targeted", "reached", "acknowledged", "confirmed", "not_reached")
 # (county, office) kept: neither, the office alone, or both (a county implies its office; models/reports.py).
 _PLACES = ((0, 0), (0, GRAIN_OFFICE), (GRAIN_COUNTY, GRAIN_OFFICE))
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -29,9 +29,18 @@ class Figures(BaseModel):
 
     key: str = ""
     label: str = ""
-    targeted: int = 0
+    targeted: int = Field(0, description="alert × municipality pairs: every share below is a share of these")
     sent: int = 0
-    reached: int = 0
+    reached: int = Field(0, description="handed over + confirmed (docs/reports.md, the ladder of evidence)")
+    confirmed: int = Field(0, description="bekreftet mottatt: a delivered DSN, a read MDN, a human click or an "
+                                          "acknowledgement")
+    handed_over: int = Field(0, description="levert uten feil: accepted by a mail server, no failure since")
+    direct: int = Field(0, description="of handed_over: accepted by the municipality's own mail server (direct mode)")
+    in_progress: int = Field(0, description="queued, being sent or retried, or within the quiet period")
+    local: int = Field(0, description="written locally, not sent: the Maildir (no SMTP host configured)")
+    failed: int = Field(0, description="every message bounced or failed: not reached")
+    not_sent_gap: int = Field(0, description="not sent: no working address for the alert's sectors")
+    not_sent_due: int = Field(0, description="not sent yet: the next digest will carry it")
     delivered: int = 0
     bounced: int = 0
     clicked: int = 0
@@ -48,6 +57,37 @@ class Figures(BaseModel):
 
     @computed_field
     @property
+    def not_sent(self) -> int:
+        return self.not_sent_gap + self.not_sent_due
+
+    @computed_field
+    @property
+    def not_reached(self) -> int:
+        """ikke nådd: failed or not sent (gap or not yet due)."""
+        return self.failed + self.not_sent_gap + self.not_sent_due
+
+    @computed_field
+    @property
+    def confirmed_share(self) -> float | None:
+        return share(self.confirmed, self.targeted)
+
+    @computed_field
+    @property
+    def handed_over_share(self) -> float | None:
+        return share(self.handed_over, self.targeted)
+
+    @computed_field
+    @property
+    def not_reached_share(self) -> float | None:
+        return share(self.not_reached, self.targeted)
+
+    @computed_field
+    @property
+    def local_share(self) -> float | None:
+        return share(self.local, self.targeted)
+
+    @computed_field
+    @property
     def acknowledged_share(self) -> float | None:
         return share(self.acknowledged, self.targeted)
 
@@ -60,6 +100,8 @@ class MunicipalityFigures(BaseModel):
     targeted: int = 0
     reached: int = 0
     acknowledged: int = 0
+    confirmed: int = 0
+    not_reached: int = 0
 
     @computed_field
     @property
@@ -73,7 +115,11 @@ class GapRow(BaseModel):
     county: str = ""
     missing: list[str] = Field(description="sector ids without an active subscriber")
     missing_names: list[str] = Field(default_factory=list, description="the same sectors' names in the report's language")
-    has_fallback: bool
+    has_fallback: bool = Field(description="a fallback address (postmottak) that is not failing")
+    severity: str = Field("sectors", description="no-address: no working address at all (no subscriber in any "
+                                                 "sector and no working fallback); sectors: some sectors without a "
+                                                 "subscriber")
+    fallback_failing: bool = Field(False, description="the fallback address bounced with a mailbox-level failure")
 
 
 class GapCount(BaseModel):
@@ -103,6 +149,8 @@ class AlertSummary(BaseModel):
     targeted: int
     reached: int
     acknowledged: int
+    confirmed: int = 0
+    not_reached: int = 0
 
 
 class ContactLadder(BaseModel):
@@ -137,7 +185,19 @@ class PairLadder(BaseModel):
     bot_clicks: int = 0
     acknowledged_at: datetime | None = None
     follow_up: str | None = None
+    rung: str = Field("not-sent", description="not-sent | failed | local | in-progress | handed-over | confirmed")
+    reason: str | None = Field(None, description="why not sent: gap | not-yet-due")
+    acceptance: str | None = Field(None, description="what the acceptance rests on: smarthost | direct")
     contacts: list[ContactLadder] = Field(default_factory=list)
+
+
+class RungCount(BaseModel):
+    """One rung of the ladder of evidence over the report's targeted pairs, named in the report's language."""
+
+    rung: str = Field(description="confirmed | handed_over | in_progress | local | failed | not_sent_gap | not_sent_due")
+    label: str
+    pairs: int
+    share: float | None = Field(description="percent of the targeted alert × municipality pairs")
 
 
 class NationalReport(BaseModel):
@@ -146,6 +206,7 @@ class NationalReport(BaseModel):
     generated_at: datetime
     alerts_count: int
     totals: Figures
+    ladder: list[RungCount] = Field(default_factory=list, description="each targeted pair on exactly one rung")
     by_office: list[Figures]
     by_county: list[Figures]
     by_sector: list[Figures]
@@ -180,6 +241,7 @@ class MunicipalityReport(BaseModel):
 class AnnualReport(BaseModel):
     year: int
     language: str
+    as_of: date | None = Field(None, description="the date the figures stand at, for a year not yet over")
     national: NationalReport
     municipalities_total: int
     municipalities_fully_covered: int

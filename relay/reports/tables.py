@@ -50,11 +50,16 @@ def fmt(value, kind: str, language: str = "nb") -> str:
 
 
 def _figure_columns(t: Callable, first: str) -> list[Column]:
-    return [Column("label", t(first)), Column("targeted", t("reports.col.targeted"), "int"),
-            Column("reached", t("reports.col.reached"), "int"), Column("reached_share", t("reports.col.reached_share"), "pct"),
+    # The three headline rungs first (shares of the targeted pairs), then the rest of the ladder.
+    rungs = [Column(name, t(f"evidence.col.{name}"), kind) for name, kind in (
+        ("confirmed", "int"), ("confirmed_share", "pct"), ("handed_over", "int"), ("handed_over_share", "pct"),
+        ("not_reached", "int"), ("not_reached_share", "pct"), ("in_progress", "int"), ("local", "int"))]
+    detail = [Column(name, t(f"evidence.col.{name}"), "int")
+              for name in ("failed", "not_sent_gap", "not_sent_due", "direct")]
+    return [Column("label", t(first)), Column("targeted", t("reports.col.targeted"), "int"), *rungs,
             Column("acknowledged", t("reports.col.acknowledged"), "int"),
             Column("acknowledged_share", t("reports.col.acknowledged_share"), "pct"),
-            Column("median_hours_to_ack", t("reports.col.median_hours"), "hours"),
+            Column("median_hours_to_ack", t("reports.col.median_hours"), "hours"), *detail,
             Column("sent", t("reports.col.sent"), "int"), Column("delivered", t("reports.col.delivered"), "int"),
             Column("bounced", t("reports.col.bounced"), "int"), Column("clicked", t("reports.col.clicked"), "int"),
             Column("clicks", t("reports.col.clicks"), "int"), Column("bot_clicks", t("reports.col.bot_clicks"), "int"),
@@ -92,25 +97,45 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
     munis = Table("municipalities", t("reports.table.municipalities"), [
         Column("code", t("reports.col.code")), Column("name", t("reports.col.municipality")),
         Column("county", t("reports.col.county")), Column("targeted", t("reports.col.targeted"), "int"),
-        Column("reached", t("reports.col.reached"), "int"), Column("acknowledged", t("reports.col.acknowledged"), "int"),
+        Column("confirmed", t("evidence.col.confirmed"), "int"), Column("not_reached", t("evidence.col.not_reached"), "int"),
+        Column("acknowledged", t("reports.col.acknowledged"), "int"),
         Column("acknowledged_share", t("reports.col.acknowledged_share"), "pct")])
     for m in report.municipalities:
-        munis.rows.append([m.code, m.name, m.county, m.targeted, m.reached, m.acknowledged, m.acknowledged_share])
+        munis.rows.append([m.code, m.name, m.county, m.targeted, m.confirmed, m.not_reached, m.acknowledged,
+                           m.acknowledged_share])
         munis.links.append(f"/reports/municipalities/{m.code}")
     gap_list = Table("gaps", t("reports.table.gaps"), [
         Column("code", t("reports.col.code")), Column("name", t("reports.col.municipality")),
         Column("county", t("reports.col.county")), Column("missing", t("reports.col.missing")),
-        Column("fallback", t("reports.col.fallback"))],
-        [[g.code, g.name, g.county, ", ".join(g.missing_names or g.missing), t("reports.yes") if g.has_fallback else t("reports.no")]
-         for g in report.gaps], [f"/reports/municipalities/{g.code}" for g in report.gaps])
+        Column("fallback", t("reports.col.fallback")), Column("severity", t("evidence.col.severity"))],
+        [[g.code, g.name, g.county, ", ".join(g.missing_names or g.missing), _fallback_text(g, t),
+          t(f"evidence.gap.{g.severity}")] for g in report.gaps], [f"/reports/municipalities/{g.code}" for g in report.gaps])
     alerts = Table("alerts", t("reports.table.alerts"), [
         Column("id", t("reports.col.alert_id"), "int"), Column("title", t("reports.col.title")),
         Column("office", t("reports.col.office")), Column("approved_at", t("reports.col.approved_at"), "time"),
         Column("body", t("reports.col.body")), Column("targeted", t("reports.col.targeted"), "int"),
-        Column("reached", t("reports.col.reached"), "int"), Column("acknowledged", t("reports.col.acknowledged"), "int")],
-        [[a.id, a.title, a.office, a.approved_at, body_name(a.body, t), a.targeted, a.reached, a.acknowledged]
+        Column("confirmed", t("evidence.col.confirmed"), "int"), Column("not_reached", t("evidence.col.not_reached"), "int"),
+        Column("acknowledged", t("reports.col.acknowledged"), "int")],
+        [[a.id, a.title, a.office, a.approved_at, body_name(a.body, t), a.targeted, a.confirmed, a.not_reached,
+          a.acknowledged]
          for a in report.alerts], [f"/reports/alerts/{a.id}" for a in report.alerts])
     return tables + [munis, gap_list, contacts_table("bouncing", t("reports.table.bouncing"), report.bouncing, t), alerts]
+
+
+def _fallback_text(gap, t: Callable) -> str:
+    if gap.fallback_failing:
+        return t("evidence.gap.fallback_failing")
+    return t("reports.yes") if gap.has_fallback else t("reports.no")
+
+
+def rung_text(p: PairLadder, t: Callable) -> str:
+    """"Ikke sendt: ingen fungerende adresse", "Levert uten feil (akseptert av vår utgående e-posttjener)"."""
+    text = t(f"evidence.rung.{p.rung}")
+    if p.reason:
+        return f"{text}: {t(f'evidence.reason.{p.reason}')}"
+    if p.acceptance and p.rung in ("handed-over", "in-progress"):
+        return f"{text} ({t(f'evidence.acceptance.{p.acceptance}')})"
+    return text
 
 
 def contacts_table(key: str, caption: str, rows: list[ContactHealth], t: Callable) -> Table:
@@ -124,14 +149,14 @@ def contacts_table(key: str, caption: str, rows: list[ContactHealth], t: Callabl
 
 
 def _ladder_columns(t: Callable, first: list[Column]) -> list[Column]:
-    return first + [Column(k, t(f"reports.col.{k}"), "time") for k in ("sent_at", "accepted_at", "delivered_at",
+    return first + [Column("rung", t("evidence.col.rung"))] + [Column(k, t(f"reports.col.{k}"), "time") for k in ("sent_at", "accepted_at", "delivered_at",
                                                                           "bounced_at")] + [
         Column("clicks", t("reports.col.clicks"), "int"), Column("bot_clicks", t("reports.col.bot_clicks"), "int"),
         Column("acknowledged_at", t("reports.col.acknowledged_at"), "time"), Column("follow_up", t("reports.col.follow_up"))]
 
 
 def _ladder_row(p: PairLadder, t: Callable, first: list) -> list:
-    return first + [p.sent_at, p.accepted_at, p.delivered_at, p.bounced_at, p.clicks, p.bot_clicks, p.acknowledged_at,
+    return first + [rung_text(p, t), p.sent_at, p.accepted_at, p.delivered_at, p.bounced_at, p.clicks, p.bot_clicks, p.acknowledged_at,
                     t(f"reports.followup.{p.follow_up}") if p.follow_up else None]
 
 

@@ -20,6 +20,7 @@ from relay.reports import charts
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.labels import Register, body_name, sector_names
 from relay.reports.national import national_report
+from relay.reports.reach import quiet_period
 from relay.reports.schemas import Filters
 from relay.reports.tables import alert_tables, fmt, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
@@ -102,7 +103,7 @@ def reports(request: Request):
         "filters": filters, "errors": errors, "form": dict(request.query_params), "limit": MAX_ID,
         "offices": [] if visible_office(request.state.user) is not None else register.offices(),
         "counties": register.counties(), "sectors": sector_names(language), "bodies": bodies,
-        "query": request.url.query, "fmt": fmt, "scope": scope,
+        "query": request.url.query, "fmt": fmt, "scope": scope, "quiet_days": quiet_days(),
     }
     if errors:
         # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.
@@ -112,11 +113,11 @@ def reports(request: Request):
     comparison = report.by_office if filters.office_id is None else report.by_county
     context.update({
         "report": report, "tables": {tb.key: tb for tb in national_tables(report, t)},
-        "trend": charts.trend_chart(report.by_month, t),
+        "trend": charts.trend_chart(report.by_month, t, language),
         "bars": charts.bar_chart(comparison, t, "reports.chart.offices" if filters.office_id is None
-                                 else "reports.chart.counties"),
+                                 else "reports.chart.counties", language),
         "bars_table": "by_office" if filters.office_id is None else "by_county",
-        "tiles": charts.tile_grid(report.municipalities, t),
+        "tiles": charts.tile_grid(report.municipalities, t, language),
     })
     return render(request, "reports.html", context)
 
@@ -130,6 +131,7 @@ def report_alert(request: Request, alert_id: int):
     tables = alert_tables(report, _t(request))
     names = sector_names(request_language(request))
     return render(request, "report_alert.html", {"report": report, "tables": {tb.key: tb for tb in tables},
+                                                 "quiet_days": quiet_days(),
                                                  "body": body_name(report.alert.body, _t(request)), "fmt": fmt,
                                                  "sectors": ", ".join(names.get(s, s) for s in report.alert.sectors)})
 
@@ -143,7 +145,14 @@ def report_municipality(request: Request, code: str):
         report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
     tables = municipality_tables(report, _t(request))
     return render(request, "report_municipality.html", {"report": report, "tables": {tb.key: tb for tb in tables},
-                                                        "sectors": sector_names(request_language(request)), "fmt": fmt})
+                                                        "sectors": sector_names(request_language(request)), "fmt": fmt,
+                                                        "quiet_days": quiet_days()})
+
+
+def quiet_days() -> str:
+    """The quiet period as the definitions state it: "3", or "1.5" for a fraction of a day."""
+    days = quiet_period().total_seconds() / 86400
+    return f"{days:g}"
 
 
 def _t(request: Request):

@@ -1,4 +1,5 @@
-"""5xx refusals at SMTP time count towards `bouncing` like DSNs, and the governor is told once."""
+"""5xx refusals at SMTP time count towards `bouncing` like DSNs, and the governor is told once. A
+mailbox-level status (5.1.x, 5.2.1) marks the address failing at once (issue 18)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from tests.factories import make_contact, make_municipality, make_office, make_u
 from tests.receipts.test_dsn import MESSAGE_ID, RECIPIENT, fixture
 
 UNKNOWN_USER = (550, "5.1.1 <kari.nordmann@kommune.test>: Recipient address rejected: User unknown", "rcpt")
+# A refusal of the address without a mailbox-level status: it counts towards the threshold only.
+UNAVAILABLE = (550, "Requested action not taken: mailbox unavailable", "rcpt")
 DMARC = (550, "5.7.26 Unauthenticated email from relay.test is not accepted due to DMARC policy", "rcpt")
 
 
@@ -55,14 +58,21 @@ def _state(engine, contact_id):
         return contact.hard_bounces, contact.status, [m.to_address for m in notices]
 
 
-def test_unknown_user_refusals_mark_the_contact_bouncing_and_tell_the_governor_once(engine, settings, contact_id):
-    assert _refused(engine, settings, contact_id, 1) == "permanent-failure"
-    _refused(engine, settings, contact_id, 2)
+def test_address_refusals_mark_the_contact_bouncing_and_tell_the_governor_once(engine, settings, contact_id):
+    assert _refused(engine, settings, contact_id, 1, UNAVAILABLE) == "permanent-failure"
+    _refused(engine, settings, contact_id, 2, UNAVAILABLE)
     assert _state(engine, contact_id) == (2, "active", [])
-    _refused(engine, settings, contact_id, 3)
+    _refused(engine, settings, contact_id, 3, UNAVAILABLE)
     assert _state(engine, contact_id) == (3, "bouncing", ["kari@statsforvalteren.test"])
-    _refused(engine, settings, contact_id, 4)  # still counted, but the governor already knows
+    _refused(engine, settings, contact_id, 4, UNAVAILABLE)  # still counted, but the governor already knows
     assert _state(engine, contact_id) == (4, "bouncing", ["kari@statsforvalteren.test"])
+
+
+def test_an_unknown_user_fails_the_address_at_once(engine, settings, contact_id):
+    assert _refused(engine, settings, contact_id, 1) == "permanent-failure"
+    assert _state(engine, contact_id) == (1, "bouncing", ["kari@statsforvalteren.test"])
+    _refused(engine, settings, contact_id, 2)
+    assert _state(engine, contact_id) == (2, "bouncing", ["kari@statsforvalteren.test"])
     with transaction(engine) as session:
         events = session.scalars(select(ReceiptEvent).where(ReceiptEvent.kind == "bounced")).all()
         assert {e.dedupe_key.rsplit(":", 1)[0] for e in events} == {"bounced:smtp"}
@@ -76,8 +86,8 @@ def test_policy_refusals_are_bounces_but_never_count_against_the_address(engine,
 
 
 def test_smtp_refusals_and_dsns_add_up_to_one_notice(engine, settings, contact_id):
-    _refused(engine, settings, contact_id, 1)
-    _refused(engine, settings, contact_id, 2)
+    _refused(engine, settings, contact_id, 1, UNAVAILABLE)
+    _refused(engine, settings, contact_id, 2, UNAVAILABLE)
     key = "digest:41"
     with transaction(engine) as session:
         message = enqueue(session=session, purpose_key=key, kind="digest", to_address=RECIPIENT,
@@ -97,6 +107,7 @@ def test_smtp_refusals_and_dsns_add_up_to_one_notice(engine, settings, contact_i
     ((554, "5.6.0 Message content rejected", "data"), False),  # the content, not the address
     ((550, "5.1.1 User unknown", "data"), True),  # a server that only checks after DATA
     ((452, "4.2.2 Mailbox full", "rcpt"), False),
+    (UNAVAILABLE, True),
 ])
 def test_which_refusals_are_about_the_address(reply, counts):
     assert refuses_the_address(classify_reply(*reply)) is counts

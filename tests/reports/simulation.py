@@ -69,8 +69,16 @@ def plan_year(munis: list[Organisation], seed: int = 9) -> World:
             subs = {s: rng.random() < 0.85 for s in rng.sample(SECTORS, rng.randint(1, 5))}
             world.contacts[f"c{muni_id}-{n}"] = {"muni": muni_id, "kind": rng.choice(("person", "function")),
                                                  "status": status, "subs": subs}
+        if rng.random() < 0.08:
+            # A late subscriber: subscribed on 1 July, so alerts from before that are not its to carry,
+            # except the ones of the month it missed that nobody in the municipality got.
+            subs = {s: True for s in rng.sample(SECTORS, rng.randint(1, 4))}
+            world.contacts[f"l{muni_id}"] = {"muni": muni_id, "kind": "person", "status": "active", "subs": subs,
+                                            "start": LATE_START}
         if m["fallback"]:
-            world.contacts[f"f{muni_id}"] = {"muni": muni_id, "kind": "fallback", "status": "active", "subs": {}}
+            # A dead postmottak: its mailbox refuses everything (a mailbox-level failure), so it is no route.
+            status = "bouncing" if rng.random() < 0.1 else "active"
+            world.contacts[f"f{muni_id}"] = {"muni": muni_id, "kind": "fallback", "status": status, "subs": {}}
     by_office = defaultdict(list)
     for muni_id, m in world.munis.items():
         by_office[m["office"]].append(muni_id)
@@ -93,9 +101,13 @@ def plan_year(munis: list[Organisation], seed: int = 9) -> World:
 
 
 def _recipients(world: World, alert: dict, muni_id: int) -> list[tuple[str, str]]:
-    chosen = [(key, "digest") for key, c in world.contacts.items()
-              if c["muni"] == muni_id and c["kind"] != "fallback" and c["status"] in ("active", "bouncing")
-              and any(c["subs"].get(s) for s in alert["sectors"])]
+    follows = [(key, c) for key, c in world.contacts.items()
+               if c["muni"] == muni_id and c["kind"] != "fallback" and c["status"] in ("active", "bouncing")
+               and any(c["subs"].get(s) for s in alert["sectors"])]
+    chosen = [(key, "digest") for key, c in follows if not c.get("start")]
+    approved = alert["approved_at"]
+    chosen += [(key, "digest") for key, c in follows if c.get("start") and (
+        c["start"] <= approved or (not chosen and c["start"] - approved <= BACKLOG))]
     if not chosen and f"f{muni_id}" in world.contacts:
         chosen = [(f"f{muni_id}", "fallback")]
     return chosen
@@ -121,7 +133,7 @@ def _plan_sending(world: World, rng: random.Random) -> None:
         world.messages[message_key] = _plan_message(rng, world.contacts[contact_key], newest, contact_key)
     for a in world.assignments:
         message = world.messages.get(a["message"]) if a["message"] else None
-        if not (message and message["accepted_at"]):
+        if not (message and message["accepted_at"]) or message["recent"]:
             continue
         who = {"alert": a["alert"], "contact": a["contact"], "muni": a["muni"]}
         for _ in range(rng.choice((0, 0, 1, 2))):
@@ -145,20 +157,41 @@ def _plan_sending(world: World, rng: random.Random) -> None:
             break
 
 
+SMARTHOST = "smtp.relay.test [192.0.2.25]:587"
+LATE_START = datetime(YEAR, 7, 1, tzinfo=UTC)
+BACKLOG = timedelta(days=31)  # relay.digests.plan.BACKLOG, restated: the truth does not import the planner
+
+
 def _plan_message(rng: random.Random, contact: dict, approved: datetime, key: str) -> dict:
     created = approved + timedelta(hours=rng.randint(1, 170))
-    message = {"contact": key, "created_at": created, "accepted_at": None, "bounced_at": None, "delivered_at": None}
+    message = {"contact": key, "created_at": created, "accepted_at": None, "bounced_at": None, "delivered_at": None,
+               "status": "queued", "host": None, "recent": False}
     if contact["status"] == "bouncing":
         message["bounced_at"] = created + timedelta(minutes=1)  # refused at RCPT: never accepted
+        message["status"] = "permanent-failure"
         return message
     roll = rng.random()
+    if roll < 0.02:
+        return message  # still queued at the end of the year
     if roll < 0.04:
-        return message  # still queued (or given up) at the end of the year
+        message["status"] = "temporary-failure"  # given up after the retry deadline
+        return message
+    # Most go through the smarthost; some installations wrote to the Maildir; a few delivered directly.
+    message["host"] = rng.choices((SMARTHOST, "maildir", "mx:mx.kommune.test [192.0.2.9]:25"), (0.85, 0.1, 0.05))[0]
+    message["status"] = "sent"
     message["accepted_at"] = created + timedelta(minutes=rng.randint(0, 90))
     if roll < 0.08:
         message["bounced_at"] = message["accepted_at"] + timedelta(hours=rng.randint(1, 48))  # a later DSN
+        message["status"] = "permanent-failure"
+    elif roll < 0.12 and message["host"] == SMARTHOST:
+        # Accepted by the smarthost an hour ago (a long retry): within the quiet period, still in progress.
+        message["accepted_at"] = datetime.now(UTC) - timedelta(hours=1)
+        message["recent"] = True
     elif roll < 0.3:
         message["delivered_at"] = message["accepted_at"] + timedelta(minutes=rng.randint(1, 30))
+        if rng.random() < 0.1:  # delivered, then a bounce days later: the later word wins
+            message["bounced_at"] = message["delivered_at"] + timedelta(days=2)
+            message["status"] = "permanent-failure"
     return message
 
 
@@ -192,8 +225,9 @@ def _write_people_and_alerts(session, world: World) -> None:
     _ids(session, Contact, [{"email": f"{k}@k{world.contacts[k]['muni']}.test", "municipality_id": world.contacts[k]["muni"],
                              "kind": world.contacts[k]["kind"], "status": world.contacts[k]["status"],
                              "hard_bounces": 3 if world.contacts[k]["status"] == "bouncing" else 0,
-                             "created_at": created} for k in keys], keys, world)
-    subs = [{"contact_id": world.ids[k], "sector": s, "frequency": "weekly", "active": on, "created_at": created}
+                             "created_at": world.contacts[k].get("start") or created} for k in keys], keys, world)
+    subs = [{"contact_id": world.ids[k], "sector": s, "frequency": "weekly", "active": on,
+             "created_at": world.contacts[k].get("start") or created}
             for k in keys for s, on in world.contacts[k]["subs"].items()]
     if subs:
         session.execute(insert(Subscription), subs)
@@ -212,8 +246,9 @@ def _write_people_and_alerts(session, world: World) -> None:
     _ids(session, Message, [{
         "purpose_key": k, "kind": "digest", "contact_id": world.ids[world.messages[k]["contact"]], "to_address": "x@y.test",
         "envelope_from": "b@relay.test", "subject": "Digest", "message_id_header": f"<{k}@relay.test>",
-        "status": "sent" if world.messages[k]["accepted_at"] else "queued", "created_at": world.messages[k]["created_at"],
+        "status": world.messages[k]["status"], "created_at": world.messages[k]["created_at"],
         "next_attempt_at": world.messages[k]["created_at"], "sent_at": world.messages[k]["accepted_at"],
+        "remote_host": world.messages[k]["host"],
     } for k in keys], keys, world)
     session.execute(insert(Assignment), [{
         "alert_id": world.ids[a["alert"]], "contact_id": world.ids[a["contact"]], "municipality_id": a["muni"],

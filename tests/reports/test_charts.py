@@ -24,15 +24,23 @@ def _check(markup) -> ET.Element:
 def test_the_trend_marks_each_month_with_its_values():
     rows = [Figures(key="2025-01", label="2025-01", targeted=10, reached=9, acknowledged=4),
             Figures(key="2025-02", label="2025-02", targeted=0)]
-    root = _check(charts.trend_chart(rows, t))
+    root = _check(charts.trend_chart(rows, t, "en"))
     titles = [el.text for el in root.iter(f"{SVG}title")]
-    assert "2025-01: share reached 90.0 %" in titles and "2025-01: share acknowledged 40.0 %" in titles
+    assert "2025-01: share delivered or confirmed 90 %" in titles and "2025-01: share acknowledged 40 %" in titles
+
+
+def test_the_charts_write_numbers_as_the_tables_do_in_each_language():
+    rows = [Figures(key="2025-01", label="2025-01", targeted=8, reached=1, acknowledged=1)]
+    nb = _check(charts.bar_chart(rows, translator("nb"), "reports.chart.offices", "nb"))
+    assert "12,5 %" in {el.text for el in nb.iter(f"{SVG}text")}  # as the table beside it: 12,5 %
+    en = _check(charts.trend_chart(rows, t, "en"))
+    assert any("12.5 %" in (el.text or "") for el in en.iter(f"{SVG}title"))
 
 
 def test_the_bars_write_out_their_values():
     rows = [Figures(key="1", label="Statsforvalteren i Agder", targeted=4, reached=4, acknowledged=1)]
-    root = _check(charts.bar_chart(rows, t, "reports.chart.offices"))
-    assert {el.text for el in root.iter(f"{SVG}text")} >= {"100.0 %", "25.0 %"}
+    root = _check(charts.bar_chart(rows, t, "reports.chart.offices", "en"))
+    assert {el.text for el in root.iter(f"{SVG}text")} >= {"100 %", "25 %"}  # the tables' format
 
 
 def test_the_tile_grid_has_a_tile_and_a_title_per_municipality():

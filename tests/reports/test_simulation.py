@@ -28,7 +28,7 @@ from relay.reports.schemas import Figures, Filters
 from tests.reports import simulation, truth
 
 FIELDS = ("targeted", "sent", "reached", "delivered", "bounced", "clicked", "clicks", "bot_clicks", "acknowledged",
-          "follow_up", "median_hours_to_ack")
+          "follow_up", "median_hours_to_ack", *truth.LADDER, "direct")
 
 
 def _plain(f: Figures) -> dict:
@@ -105,6 +105,9 @@ def test_national_figures_equal_the_truth_in_every_breakdown(year):
     assert _same(_by_key(report.by_body), truth.grouped(pairs, "body"))
     assert _same(_by_key(report.by_month), truth.grouped(pairs, "month"))
     assert report.totals.bot_clicks > 0 and report.totals.acknowledged > 0
+    # Every rung of the ladder is exercised, and the rungs share out the targeted pairs exactly.
+    assert all(getattr(report.totals, name) > 0 for name in (*truth.LADDER, "direct")), _plain(report.totals)
+    assert sum(getattr(report.totals, name) for name in truth.LADDER) == report.totals.targeted
     assert report.alerts_count == sum(a["status"] == "active" for a in world.alerts.values())
 
 
@@ -113,8 +116,8 @@ def test_municipality_table_gaps_and_bouncing_contacts_equal_the_truth(year):
     with transaction(engine) as session:
         report = national_report(session=session, filters=Filters())
     expected = truth.municipality_totals(pairs)
-    got = {m.id: (m.targeted, m.reached, m.acknowledged) for m in report.municipalities}
-    assert got == {m: expected.get(m, (0, 0, 0)) for m in world.munis}
+    got = {m.id: (m.targeted, m.reached, m.acknowledged, m.confirmed, m.not_reached) for m in report.municipalities}
+    assert got == {m: expected.get(m, (0, 0, 0, 0, 0)) for m in world.munis}
     gaps = truth.gaps(world)
     assert {g.code: g.missing for g in report.gaps} == gaps
     assert {g.key: g.municipalities for g in report.gaps_by_sector} == {

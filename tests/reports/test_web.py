@@ -21,13 +21,19 @@ def test_it_shows_the_ministry_every_office_with_definitions_and_charts(client_f
     page = client_for("ministry").get("/reports")
     assert page.status_code == 200
     html = page.text
-    assert "Minst én kontakt i kommunen for varselets sektorer" in html  # the definition of "reached"
+    assert "Summen av trinnene «levert uten feil» og «bekreftet mottatt»" in html  # the definition of "reached"
+    # The definitions come after the figures, folded.
+    assert html.index('id="evidence-headline"') < html.index('id="definitions"')
+    assert '<details class="report-definitions" id="definitions">' in html
     assert html.count("<svg") == 3 and 'role="img"' in html and "<title id=" in html
     assert " style=" not in html and "<script" not in html  # the CSP allows neither
     offices = _rows(html, "by_office")
     assert [r[0] for r in offices] == ["Statsforvalteren i Agder", "Statsforvalteren i Vestland"]
     vestland = offices[1]
-    assert vestland[1:5] == ["2", "2", "100 %", "1"]  # targeted, reached, share, acknowledged
+    # Voss: a human click and an acknowledgement (confirmed). Bergen's postmottak: accepted by the smarthost
+    # two hours ago, within the quiet period (in progress, not yet handed over).
+    assert vestland[1:5] == ["2", "1", "50 %", "0"]  # targeted, confirmed, share, handed over
+    assert vestland[6:9] == ["0", "0 %", "1"]  # not reached, its share, in progress
 
 
 def test_a_governor_sees_only_its_own_office(client_for, receipts):
@@ -102,6 +108,38 @@ def test_the_annual_report_in_three_languages_and_as_pdf(client_for, receipts):
     assert "Annual report" in ministry.get(f"/reports/annual/{year}?lang=en").text
     pdf = ministry.get(f"/reports/annual/{year}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # Tagged for screen readers (PDF/UA-1): a structure tree, marked content and the document's language.
+    objects = _pdf_objects(pdf.content)
+    assert b"/StructTreeRoot" in objects and b"/MarkInfo <</Marked true>>" in objects and b"/Lang (" in objects
+    assert b"pdfuaid:part" in objects  # the PDF/UA identification in the metadata
+    # This year is not over: the figures are "per <date>", never "ved årets slutt".
+    assert "Året er ikke omme: tallene gjelder per " in nb.text and "ved årets slutt" not in nb.text
+
+
+def _pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects as text, with its compressed object streams inflated."""
+    import zlib
+
+    out = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompressobj().decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(out)
+
+
+def test_a_year_that_is_over_speaks_of_its_end(engine, receipts):
+    from datetime import date
+
+    from relay.db import transaction
+    from relay.reports.annual import annual_report, render_html
+
+    with transaction(engine) as session:
+        past = annual_report(session=session, year=2025, today=date(2026, 3, 1))
+        current = annual_report(session=session, year=2026, today=date(2026, 12, 7))
+    assert past.as_of is None and "ved årets slutt" in render_html(past)
+    assert current.as_of == date(2026, 12, 7) and "per 07.12.2026" in render_html(current)
 
 
 def test_issuing_bodies_are_named_in_the_readers_language(client_for, receipts, engine):

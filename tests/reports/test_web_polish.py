@@ -33,9 +33,9 @@ def test_every_report_page_is_complete_in_each_language(client_for, receipts, la
         leaked = re.findall(r"reports\.[a-z_-]+(?:\.[a-z_-]+)*", text)
         assert leaked == [], (path, lang, leaked)
     definitions = ministry.get(f"/reports?lang={lang}").text
-    heading = {"nb": "Andel nådd og andel bekreftet", "nn": "Del nådd og del stadfesta",
-               "en": "Share reached and share acknowledged"}[lang]
-    assert heading in definitions  # the acknowledgement-rate definition is on the page
+    heading = {"nb": "Levert uten feil", "nn": "Levert utan feil", "en": "Delivered without error"}[lang]
+    assert f"<dt>{heading}</dt>" in definitions  # the rung's definition is on the page, in the page's language
+    assert "evidence." not in definitions.replace("evidence-headline", "")  # no untranslated key
 
 
 def test_the_gaps_name_the_missing_sectors_in_the_pages_language(client_for, receipts):

@@ -3,14 +3,14 @@ or bokmål from nynorsk) and the governor must be able to see which texts nobody
 its origin column, bokmål gets one. Existing alerts were all written by hand.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
