@@ -99,7 +99,11 @@ def queue(request: Request):
             source_id=small_int(filters["source"]),
             sector=filters["sector"] if filters["sector"] in names else None, since=_date(filters["since"]), until=_date(filters["until"]))
         sources = session.scalars(select(Source).order_by(Source.name)).all()
-        return render(request, "queue.html", {
+        # Approved items whose alert carries machine texts nobody has read: flagged, one click from review.
+        flags = {} if office is None or not items else {a.item_id: a for a in session.scalars(select(Alert).where(
+            Alert.office_id == office.id, Alert.item_id.in_([i.id for i in items]),
+            (Alert.nynorsk_origin == "machine") | (Alert.bokmal_origin == "machine")))}
+        return render(request, "queue.html", {"flags": flags,
             "office": office, "offices": _offices(session), "items": items, "filters": filters, "sources": sources,
             "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})
 
