@@ -59,7 +59,8 @@ def complete(draft: AlertDraft, needed: dict[str, list[str]]) -> AlertDraft:
             continue
         source, mode, origin = DIRECTIONS[standard]
         try:
-            filled = {f"{f}_{standard}": nynorsk.draft(getattr(draft, f"{f}_{source}"), mode=mode) for f in fields}
+            texts = nynorsk.draft_many([getattr(draft, f"{f}_{source}") for f in fields], mode=mode)
+            filled = {f"{f}_{standard}": text for f, text in zip(fields, texts, strict=True)}
         except nynorsk.TranslationUnavailable as exc:
             raise StandardMissing(standard, needed[standard], str(exc)) from exc
         draft = replace(draft, **filled, **{origin: "machine"})
@@ -76,7 +77,8 @@ def ensure_standard(alert, language: str) -> None:
     if not fields:
         return
     try:
-        filled = {f: nynorsk.draft(getattr(alert, f"{f}_{source}"), mode=mode) for f in fields}
+        filled = dict(zip(fields, nynorsk.draft_many([getattr(alert, f"{f}_{source}") for f in fields], mode=mode),
+                          strict=True))
     except nynorsk.TranslationUnavailable as exc:
         log.warning("alert text missing in the reader's standard", extra={"alert": alert.id, "standard": language,
                                                                           "reason": str(exc)})

@@ -84,6 +84,9 @@ def approve_item(*, session: Session, item_id: int, office_id: int, draft: Alert
         raise CurationError("target municipalities must be in the office's region")
     if not draft.title_nb.strip() and not draft.title_nn.strip():
         raise CurationError("an alert needs a title")
+    office = session.get(Organisation, office_id)
+    if office is not None and office.profile == "se" and not draft.title_nb.strip():
+        raise CurationError("a Swedish alert needs its title")  # its one text lives in the _nb fields
     if any(is_source_title(title, item) for title in (draft.title_nb, draft.title_nn) if title.strip()) \
             and item.language not in ("nor", "nob", "nno", "no", "nb", "nn", "swe", "sv"):
         raise CurationError("the title is the source's own title; write it in Norwegian")

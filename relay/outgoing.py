@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from relay.delivery.outbox import enqueue
 from relay.mail.compose import build_message
+from relay.mail.sender import municipality_name, office_name
 from relay.models import Message, User, utcnow
 from relay.settings import Settings
 from relay.standards import user_language
@@ -76,11 +77,12 @@ def queue_bounce_notices(*, session: Session, settings: Settings, contact_ids: l
                                                        User.office_id == municipality.office_id)).all()
         for governor in governors:
             key = f"bounce-notice:{contact_id}:{contact.hard_bounces}:{governor.id}"
+            language = user_language(session, governor)
             composed = build_message(
-                "bounce-notice", to=governor.email, language=governor.language or "nb", settings=settings,
+                "bounce-notice", to=governor.email, language=language, settings=settings,
                 message_key=key, context={
-                    "recipient_name": governor.name, "office_name": governor.office.name if governor.office else "",
-                    "municipality_name": municipality.name, "contact_name": contact.name,
+                    "recipient_name": governor.name, "office_name": office_name(governor.office, language),
+                    "municipality_name": municipality_name(municipality), "contact_name": contact.name,
                     "contact_email": contact.email or "", "bounce_count": contact.hard_bounces,
                     "diagnostic": evidence.get("diagnostic", "") or evidence.get("status", ""),
                     "bounced_at": last.occurred_at if last else "", "contact_url": f"{settings.base_url}/contacts",

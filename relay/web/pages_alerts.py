@@ -105,7 +105,9 @@ async def queue_draft_nn(request: Request, item_id: Id):
     form = await request.form()
     values, notice = _typed(form), "drafted"
     try:
-        drafted = {f"{n}_nn": nynorsk.draft(values[f"{n}_nb"]) for n in ("title", "summary", "meaning")}
+        fields = ("title", "summary", "meaning")
+        drafted = dict(zip((f"{n}_nn" for n in fields), nynorsk.draft_many([values[f"{n}_nb"] for n in fields]),
+                           strict=True))
         values.update(drafted, nynorsk_origin="apertium")
     except nynorsk.TranslationUnavailable:
         notice = "apertium_missing"

@@ -108,7 +108,11 @@ def queue(request: Request):
         sources = session.scalars(select(Source).order_by(Source.name)).all()
         versions = versions_by_lead(session, items)
         shown = {item.id: preferred(versions[item.id], display_languages()) for item in items}
-        return render(request, "queue.html", {
+        # Approved items whose alert carries machine texts nobody has read: flagged, one click from review.
+        flags = {} if office is None or not items else {a.item_id: a for a in session.scalars(select(Alert).where(
+            Alert.office_id == office.id, Alert.item_id.in_([i.id for i in items]),
+            (Alert.nynorsk_origin == "machine") | (Alert.bokmal_origin == "machine")))}
+        return render(request, "queue.html", {"flags": flags,
             "office": office, "offices": _offices(session), "items": items, "filters": filters, "sources": sources,
             "versions": versions, "shown": shown, "unsectored": UNSECTORED,
             "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from relay.db import transaction
-from relay.models import ReportAlert
+from relay.models import Alert, ReportAlert
 from relay.reports import charts
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.labels import Register, body_name, sector_names
@@ -128,11 +128,14 @@ def report_alert(request: Request, alert_id: int):
     with transaction(request.app.state.engine) as session:
         check_alert(request, session, alert_id)
         report = alert_report(session=session, alert_id=alert_id)
+        flagged = session.get(Alert, alert_id)  # machine texts nobody has read are flagged here too (issue 19)
+        flagged = flagged if flagged is not None and flagged.unreviewed else None
     tables = alert_tables(report, _t(request))
     names = sector_names(request_language(request))
     return render(request, "report_alert.html", {"report": report, "tables": {tb.key: tb for tb in tables},
                                                  "quiet_days": quiet_days(),
                                                  "body": body_name(report.alert.body, _t(request)), "fmt": fmt,
+                                                 "flagged": flagged,
                                                  "sectors": ", ".join(names.get(s, s) for s in report.alert.sectors)})
 
 

@@ -27,9 +27,8 @@ from relay.mail.compose import build_message
 from relay.mail.sender import municipality_name, office_name
 from relay.models import FREQUENCIES, Contact, Organisation
 from relay.ops.metrics import BACKGROUND_FAILURES
-from relay.register_queries import written_standard
 from relay.sectors import sector_names
-from relay.standards import message_language
+from relay.standards import contact_language, message_language
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
 from relay.web.templating import render, request_language
@@ -63,8 +62,7 @@ def _prefs_context(request, contact: Contact, errors=None, saved=False, typed=No
     names = sector_names(speech["lang"])
     current = {s.sector: s.frequency for s in contact.subscriptions if s.active}
     # The standard the mails use now, so an unchanged save keeps it (contact.language may be unset).
-    language = contact.language if contact.language == "en" else written_standard(contact.municipality,
-                                                                                   contact.language)
+    language = contact_language(contact)
     if typed is not None:
         current = {s: f for s, f in typed["choices"].items() if f}
         language = typed["language"] or language

@@ -143,6 +143,10 @@ def test_every_message_to_every_municipality_is_in_its_written_standard(register
             words = {w.casefold() for w in WORD.findall(whole)}  # which words gave it away
             wrong.append((kind, municipality.name, municipality.malform, choice, want, subject,
                           {s: sorted(words & m) for s, m in MARKERS.items()}))
+        if kind in ("alert", "digest"):  # the alert's own words, not only the frame around them
+            own = TEXTS[want]
+            if own[f"title_{want}"] not in whole or own[f"meaning_{want}"] not in " ".join(whole.split()):
+                wrong.append((kind, municipality.name, "alert text", want))
         official = name_on(municipality, date.today())
         if kind != "signin" and official not in " ".join(whole.split()):
             wrong.append((kind, municipality.name, "name", official))

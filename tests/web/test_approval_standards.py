@@ -45,6 +45,8 @@ def test_empty_nynorsk_fields_get_the_machine_draft_flagged_unread(client_for, w
     assert 'href="#review"' in page.text and 'name="reviewed" value="nn"' in page.text
     listing = gov.get("/alerts")
     assert f'href="/alerts/{alert.id}#review" data-machine="nn"' in listing.text
+    flag = f'href="/alerts/{alert.id}#review" data-machine="nn"'
+    assert flag in gov.get("/queue?state=approved").text and flag in gov.get(f"/reports/alerts/{alert.id}").text
     # One click to the texts; saving them there is reading them.
     values = {n: getattr(alert, n) for n in ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn",
                                               "meaning_nn")}

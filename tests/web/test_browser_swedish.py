@@ -19,7 +19,7 @@ from relay.pipeline import plan_and_render
 from relay.register import load_register
 from relay.users import save_user
 from tests import factories
-from tests.web.browser import page_as, start_server
+from tests.web.browser import axe, page_as, start_server
 from tests.web.test_browser import browser  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -88,12 +88,14 @@ def test_a_swedish_governor_approves_and_a_swedish_contact_acknowledges(swedish_
     assert gov.locator("[formaction*=draft-nn]").count() == 0
     assert gov.input_value("#f-title_nb") == f"Dom från Europadomstolen {utcnow().date().isoformat()}: Andersson mot Sverige"
     assert gov.locator("label[for=f-title_nb]").inner_text() == "Titel"
+    assert axe(gov) == []
     gov.fill("#f-summary_nb", "Domstolen fann en kränkning av rätten till familjeliv.")
     gov.fill("#f-meaning_nb", "Socialtjänsten behöver se över rutinerna för umgänge.")
     gov.click('button:has-text("Godkänn")')
     gov.wait_for_url(f"{base}/alerts/*")
     assert gov.locator("h1").inner_text().startswith("Dom från Europadomstolen")
     assert "nynorsk" not in gov.locator("main").inner_text().casefold()
+    assert axe(gov) == []
     assert gov.locator(f"text={region}").count() >= 1
 
     # The mail: Swedish throughout, from the länsstyrelse, on a Swedish list.
@@ -112,6 +114,7 @@ def test_a_swedish_governor_approves_and_a_swedish_contact_acknowledges(swedish_
     assert reader.locator("html").get_attribute("lang") == "sv"
     reader.click('button:has-text("Mottaget")')
     reader.wait_for_selector('[role="status"]')
+    assert axe(reader) == []
     with transaction(engine) as s:
         assert s.scalars(select(Acknowledgement.contact_id)).all() == [
             s.scalars(select(Contact.id).where(Contact.email == CONTACT)).one()]
