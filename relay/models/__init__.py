@@ -1,5 +1,6 @@
 """The nouns of ARCHITECTURE.md as SQLAlchemy models, one module per aggregate."""
 
+from relay.models.archive import ArchiveHit, ArchiveOffice
 from relay.models.base import Base, utcnow
 from relay.models.contacts import FREQUENCIES, Contact, Subscription
 from relay.models.curation import Alert, AlertSector, AlertTarget, Review
@@ -28,6 +29,7 @@ from relay.models.reports import (
     ReportReach,
     ReportState,
 )
+from relay.models.surveys import Survey, SurveyAnswer, SurveyInvitation
 
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
@@ -36,4 +38,5 @@ __all__ = [
     "ReceiptEvent", "ReceiptEventMonth", "Acknowledgement", "RawReport", "EVENT_KINDS", "FOLLOW_UPS", "User",
     "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
     "ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState",
+    "ArchiveOffice", "ArchiveHit", "Survey", "SurveyInvitation", "SurveyAnswer",
 ]

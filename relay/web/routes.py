@@ -5,6 +5,8 @@ from relay.web import (
     api,
     api_tokens,
     pages_alerts,
+    pages_archive,
+    pages_archive_feeds,
     pages_audit,
     pages_contacts,
     pages_digests,
@@ -23,6 +25,8 @@ from relay.web import (
 
 MODULES = [
     pages_public,
+    pages_archive_feeds,
+    pages_archive,
     pages_login,
     pages_receipts,
     pages_reports,
