@@ -13,7 +13,7 @@ from relay.archive.search import SearchError
 from relay.archive.visibility import save_visibility, visibility_of
 from relay.db import transaction
 from relay.digests.render import source_label
-from relay.models import Organisation, User
+from relay.models import Contact, Organisation, User
 from relay.models.archive import VISIBILITIES
 from relay.register_queries import list_offices
 from relay.sectors import sector_names
@@ -36,6 +36,14 @@ def announced_feeds(language: str) -> list[dict[str, str]]:
 def content_language(request: Request) -> str:
     """Alerts are written in bokmål and nynorsk; an English page shows the bokmål text."""
     return "nn" if request_language(request) == "nn" else "nb"
+
+
+def _own_municipality(session, user: User | None) -> Organisation | None:
+    """A signed-in contact's municipality, whose overview the archive links to."""
+    if user is None or user.role != "contact" or user.contact_id is None:
+        return None
+    contact = session.get(Contact, user.contact_id)
+    return session.get(Organisation, contact.municipality_id) if contact is not None else None
 
 
 def _filter(request: Request) -> ArchiveFilter:
@@ -65,6 +73,7 @@ def archive(request: Request):
             "sectors": sector_names(request_language(request)),
             "bodies": {b: source_label(b, language) or b for b in page.facets["bodies"]},
             "archive_feeds": announced_feeds(request_language(request)),
+            "own_municipality": _own_municipality(session, request.state.user),
             "query_without_page": [(k, v) for k, v in request.query_params.multi_items() if k != "page"],
         })
 

@@ -36,6 +36,7 @@ NOT_PAGES = {
     "archive_feed_sector": "Atom feed (validated by feedparser in tests/archive)",
     "archive_feed_office": "Atom feed (validated by feedparser in tests/archive)",
     "archive_feed_office_sector": "Atom feed (validated by feedparser in tests/archive)",
+    "municipality_overview_export": "CSV/XLSX download",
     "digest_preview_html": "the e-mail's own HTML, served alone in a sandbox (checked by the mail tests)",
 }
 # Pages where an administrator acts for one office, chosen with ?office= (governors are held to their own).
