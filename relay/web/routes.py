@@ -22,6 +22,8 @@ from relay.web import (
     pages_reports,
     pages_sources,
     pages_subscriptions,
+    pages_survey,
+    pages_survey_answer,
 )
 
 MODULES = [
@@ -43,6 +45,8 @@ MODULES = [
     pages_audit,
     pages_raw_reports,
     pages_ops,
+    pages_survey,
+    pages_survey_answer,
     api,
     api_tokens,
 ]
