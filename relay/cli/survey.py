@@ -16,8 +16,8 @@ from relay.reports.refresh import ensure_fresh
 from relay.sectors import sector_ids
 from relay.surveys.define import SurveyDraft, SurveyError, create_survey
 from relay.surveys.results import survey_results
+from relay.surveys.send import close_due, send_survey
 from relay.surveys.send import remind as remind_survey
-from relay.surveys.send import send_survey
 
 
 @click.group()
@@ -60,6 +60,8 @@ def create(title, ministry, office, opens_on, closes_on, sectors, yearly) -> Non
 
 def _act(action, survey_id: int, verb: str) -> None:
     settings = settings_or_exit()
+    with transaction(engine_for(settings)) as session:
+        close_due(session=session, today=date.today())
     with transaction(engine_for(settings)) as session:
         try:
             report = action(session=session, settings=settings, survey_id=survey_id)

@@ -23,8 +23,12 @@ def annual_report(*, session: Session, year: int, language: str = "nb", office_i
     filters = Filters(start=f"{year}-01", end=f"{year}-12", office_id=office_id)
     national = national_report(session=session, filters=filters, language=language)
     covered = sum(1 for m in national.municipalities) - len(national.gaps)
+    from relay.surveys.annual import knowledge_chapter  # issue 23's chapter
+
     return AnnualReport(year=year, language=language, national=national,
-                        municipalities_total=len(national.municipalities), municipalities_fully_covered=covered)
+                        municipalities_total=len(national.municipalities), municipalities_fully_covered=covered,
+                        chapters={"knowledge": knowledge_chapter(session=session, year=year, language=language,
+                                                                 office_id=office_id)})
 
 
 def render_html(report: AnnualReport, *, for_pdf: bool = False) -> str:

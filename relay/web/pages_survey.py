@@ -21,7 +21,7 @@ from relay.sectors import sector_names
 from relay.surveys.access import may_manage, may_read, may_read_text, office_limit
 from relay.surveys.define import SurveyDraft, SurveyError, asker_for, check, create_survey
 from relay.surveys.results import survey_results
-from relay.surveys.send import remind, send_survey
+from relay.surveys.send import close_due, remind, send_survey
 from relay.web.access import READERS
 from relay.web.api_models import Id, small_int
 from relay.web.templating import render, request_language
@@ -62,6 +62,9 @@ def _list_page(request: Request, session, *, values=None, errors=None, status_co
 
 @router.get("/surveys", response_class=HTMLResponse, name="surveys", include_in_schema=False)
 def surveys(request: Request):
+    with transaction(request.app.state.engine) as session:
+        # Closing is a date, not an event: whoever looks first closes what is past due (and makes next year's).
+        close_due(session=session, today=date.today())
     with transaction(request.app.state.engine) as session:
         return _list_page(request, session)
 
