@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from relay.archive.queries import ArchiveFilter, list_archive
 from relay.archive.search import SearchError, words_of
@@ -74,3 +75,25 @@ def test_the_search_page_shows_results_filters_and_a_clear_error(web, archive):
     bad = web.get("/archive", params={"q": "()*", "lang": "nb"})
     assert bad.status_code == 200 and 'aria-invalid="true"' in bad.text
     assert "Skriv minst ett ord" in bad.text and f"/archive/{archive.school}" in bad.text  # nothing lost
+
+
+def test_the_search_index_survives_a_backup_and_restore(tmp_path):
+    """The index is not a model, so the backup must carry it as part of the database (SQLite: the file)."""
+    from relay import migrate
+    from relay.db import make_engine
+    from relay.ops.backup import backup, restore
+    from tests import factories
+
+    own = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
+    migrate.upgrade(own)
+    with transaction(own) as s:
+        care = factories.make_alert(s, summary_nn="Barnevernstenesta avgrensa samværet.").id
+    archive = backup(own, tmp_path / "backups" / "relay.backup")
+    with transaction(own) as s:
+        s.execute(text("DELETE FROM alert_sector"))
+        s.execute(text("DELETE FROM alert_target"))
+        s.execute(text("DELETE FROM alert"))
+    assert _found(own, words="barnevernstenesta") == set()
+    restore(own, archive)
+    assert _found(own, words="barnevernstenesta") == {care}
+    own.dispose()

@@ -123,3 +123,24 @@ def test_an_office_asks_only_its_own_municipalities(world, signed_in):
     refused = governor.post("/surveys", data=form)
     assert refused.status_code == 400 and 'value="Nasjonal?"' in refused.text
     assert "Stengedatoen må være etter åpningsdatoen." in refused.text
+
+
+def test_erasing_a_contact_erases_it_from_surveys_and_keeps_the_figures(engine, world, signed_in, web):
+    from relay.ops.privacy import erase_address
+    from relay.surveys.answers import answers_by_municipality
+
+    minister = signed_in(world.minister)
+    survey_id = _create(minister, asked_by=str(world.ministry))
+    minister.post(f"/surveys/{survey_id}/send", data={"csrf_token": csrf_of(minister, f"/surveys/{survey_id}")})
+    link = _link(next(m for k, m in _mails(engine).items() if k.startswith("barnevern@voss")))
+    web.post(link, data={"responder_name": "Kari Nordmann", "s-education": "5", "csrf_token": csrf_of(web, link),
+                         "missing": "Skriv til barnevern@voss.kommune.no om kurs."})
+    with transaction(engine) as s:
+        erase_address(session=s, email="Barnevern@voss.kommune.no")
+    with transaction(engine) as s:
+        from relay.models import SurveyInvitation
+
+        assert s.scalar(select(SurveyInvitation.email).where(SurveyInvitation.municipality_id == world.voss)) is None
+        (answer,) = answers_by_municipality(s, survey_id)[world.voss]
+        assert answer.responder_name == "[erased]" and answer.missing == "Skriv til [erased] om kurs."
+        assert answer.sufficiency == {"education": 5}
