@@ -31,12 +31,17 @@ class SendReport:
 
 
 def _mailboxes(session: Session, municipality: Organisation) -> list[tuple[int | None, str, str | None]]:
-    """(contact id, address, the contact's chosen language) of everyone to ask for this municipality."""
+    """(contact id, address, the contact's chosen language) of everyone to ask for this municipality:
+    its people and functions; else its postmottak (the fallback contact, or the register's address)."""
     contacts = session.scalars(select(Contact).where(
-        Contact.municipality_id == municipality.id, Contact.status == "active", Contact.email.is_not(None),
-        Contact.kind != "fallback").order_by(Contact.id)).all()
-    if contacts:
-        return [(c.id, c.email, c.language) for c in contacts]
+        Contact.municipality_id == municipality.id, Contact.status == "active", Contact.email.is_not(None))
+        .order_by(Contact.id)).all()
+    people = [c for c in contacts if c.kind != "fallback"]
+    if people:
+        return [(c.id, c.email, c.language) for c in people]
+    fallback = next((c for c in contacts if c.kind == "fallback"), None)
+    if fallback is not None:
+        return [(fallback.id, fallback.email, fallback.language)]
     if municipality.fallback_email:
         return [(None, municipality.fallback_email, None)]
     return []
