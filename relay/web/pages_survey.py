@@ -3,7 +3,7 @@ the same municipalities' reach and acknowledgement figures (CSV/XLSX too)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -52,8 +52,7 @@ def _askers(session, user: User) -> list[Organisation]:
 def _list_page(request: Request, session, *, values=None, errors=None, status_code=200):
     user = request.state.user
     today = date.today()
-    values = values or {"opens_on": today.isoformat(), "closes_on": today.replace(day=28).isoformat()
-                        if today.month == 12 else today.replace(month=today.month + 1, day=28).isoformat(),
+    values = values or {"opens_on": today.isoformat(), "closes_on": (today + timedelta(days=30)).isoformat(),
                         "repeat": "once", "sectors": list(sector_names("nb"))}
     return render(request, "surveys.html", {
         "surveys": _visible(session, user), "askers": _askers(session, user), "values": values,

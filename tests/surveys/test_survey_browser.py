@@ -58,7 +58,9 @@ def test_a_national_survey_answered_by_two_municipalities_in_the_browser(live, b
             ("helse@kristiansand.kommune.no", "Ola Nordmann", "Har kommunen fått tilstrekkelig informasjon om "
              "menneskerettighetene innen Barnevern?", "Takk! Svaret fra Kristiansand er registrert.")):
         page = page_as(browser, base, settings, engine, None)
+        page.set_viewport_size({"width": 320, "height": 800})  # answered on a phone: reflows (WCAG 1.4.10)
         page.goto(links[address])
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
         violations += axe(page, WCAG_TAGS)
         page.locator("#f-responder_name").fill(name)
         page.get_by_role("group", name=scale).get_by_label("4", exact=True).check()
