@@ -16,7 +16,7 @@ from relay.reports.refresh import ensure_fresh
 from relay.sectors import sector_ids
 from relay.surveys.define import SurveyDraft, SurveyError, create_survey
 from relay.surveys.results import survey_results
-from relay.surveys.send import close_due, send_survey
+from relay.surveys.send import close_due, send_or_schedule
 from relay.surveys.send import remind as remind_survey
 
 
@@ -67,6 +67,9 @@ def _act(action, survey_id: int, verb: str) -> None:
             report = action(session=session, settings=settings, survey_id=survey_id)
         except SurveyError as exc:
             raise click.ClickException(str(exc)) from exc
+    if report.scheduled:
+        click.echo("scheduled: it is sent on its opening day")
+        return
     click.echo(f"{verb}: {report.invitations} e-mails to {report.municipalities} municipalities")
     if report.without_address:
         click.echo(f"without a contact or postmottak: {' '.join(report.without_address)}", err=True)
@@ -75,8 +78,9 @@ def _act(action, survey_id: int, verb: str) -> None:
 @survey.command()
 @click.argument("survey_id", type=int)
 def send(survey_id) -> None:
-    """Send the survey to every municipality in its scope (again: only to those not yet asked)."""
-    _act(send_survey, survey_id, "sent")
+    """Send the survey to every municipality in its scope (again: only to those not yet asked); before its
+    opening day, schedule it to go out on that day."""
+    _act(send_or_schedule, survey_id, "sent")
 
 
 @survey.command()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from relay.models.base import Base, JsonType, UtcDateTime, utcnow
 from relay.models.register import Organisation
 
-SURVEY_STATES = ("draft", "open", "closed")
+SURVEY_STATES = ("draft", "scheduled", "open", "closed")
 REPEATS = ("once", "yearly")
 SCALE = (1, 2, 3, 4, 5)  # 1 = far from enough … 5 = fully sufficient; no answer = not relevant
 
@@ -28,7 +28,7 @@ class Survey(Base):
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
     repeat: Mapped[str] = mapped_column(String(10), default="once")  # once | yearly
-    state: Mapped[str] = mapped_column(String(10), default="draft")  # draft | open | closed
+    state: Mapped[str] = mapped_column(String(10), default="draft")  # draft | scheduled | open | closed
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

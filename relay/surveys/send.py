@@ -28,6 +28,7 @@ class SendReport:
     municipalities: int = 0
     invitations: int = 0  # mails queued by this call
     without_address: list[str] | None = None  # municipality codes with neither contact nor postmottak
+    scheduled: bool = False  # not sent yet: it goes out by itself on its opening day
 
 
 def _mailboxes(session: Session, municipality: Organisation) -> list[tuple[int | None, str, str | None]]:
@@ -127,17 +128,41 @@ def remind(*, session: Session, settings: Settings, survey_id: int, now: datetim
     return report
 
 
+def send_or_schedule(*, session: Session, settings: Settings, survey_id: int,
+                     now: datetime | None = None) -> SendReport:
+    """Send now, or, before the opening day, mark it to be sent by the scheduler on that day."""
+    now = now or utcnow()
+    survey = session.get(Survey, survey_id)
+    if survey is not None and survey.state == "draft" and now.date() < survey.opens_on:
+        survey.state = "scheduled"
+        return SendReport(without_address=[], scheduled=True)
+    return send_survey(session=session, settings=settings, survey_id=survey_id, now=now)
+
+
+def send_due(*, session: Session, settings: Settings, now: datetime | None = None) -> list[int]:
+    """Send every scheduled survey whose opening day has come (the scheduler's tick)."""
+    now = now or utcnow()
+    due = session.scalars(select(Survey.id).where(Survey.state == "scheduled", Survey.opens_on <= now.date(),
+                                                  Survey.closes_on >= now.date())).all()
+    for survey_id in due:
+        send_survey(session=session, settings=settings, survey_id=survey_id, now=now)
+    return list(due)
+
+
 def close_due(*, session: Session, today: date) -> list[int]:
-    """Close surveys past their closing date; a yearly one gets next year's survey (still a draft)."""
+    """Close surveys past their closing date. A yearly one that was sent gets next year's, scheduled to go
+    out on its own opening day; one never sent gets a draft."""
     from relay.sectors import sector_ids
     from relay.surveys.define import create_survey, next_year
 
     closed = []
     for survey in session.scalars(select(Survey).where(Survey.state != "closed", Survey.closes_on < today)):
+        was_sent = survey.state == "open"
         survey.state = "closed"
         if survey.repeat == "yearly" and survey.next_survey_id is None:
             following = create_survey(session=session, draft=next_year(survey), known_sectors=set(sector_ids()),
                                       actor=None)
+            following.state = "scheduled" if was_sent else "draft"
             survey.next_survey_id = following.id
         closed.append(survey.id)
     return closed

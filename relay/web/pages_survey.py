@@ -21,7 +21,7 @@ from relay.sectors import sector_names
 from relay.surveys.access import may_manage, may_read, may_read_text, office_limit
 from relay.surveys.define import SurveyDraft, SurveyError, asker_for, check, create_survey
 from relay.surveys.results import survey_results
-from relay.surveys.send import close_due, remind, send_survey
+from relay.surveys.send import close_due, remind, send_or_schedule
 from relay.web.access import READERS
 from relay.web.api_models import Id, small_int
 from relay.web.templating import render, request_language
@@ -146,13 +146,14 @@ async def _act(request: Request, survey_id: int, action) -> Response:
                      entity="survey", entity_id=survey.id, after={"mails": report.invitations},
                      office_id=survey.office_id)
     missing = ",".join(report.without_address or [])
-    return RedirectResponse(f"/surveys/{survey_id}?notice={'sent' if action is send_survey else 'reminded'}"
+    notice = "scheduled" if report.scheduled else "sent" if action is send_or_schedule else "reminded"
+    return RedirectResponse(f"/surveys/{survey_id}?notice={notice}"
                             f"&n={report.invitations}&m={report.municipalities}&missing={missing}", status_code=303)
 
 
 @router.post("/surveys/{survey_id}/send", name="survey_send", include_in_schema=False)
 async def survey_send(request: Request, survey_id: Id):
-    return await _act(request, survey_id, send_survey)
+    return await _act(request, survey_id, send_or_schedule)
 
 
 @router.post("/surveys/{survey_id}/remind", name="survey_remind", include_in_schema=False)

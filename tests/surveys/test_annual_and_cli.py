@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -82,3 +82,30 @@ def test_the_annual_report_has_the_chapter_on_sufficiency_knowledge_and_follow_u
     assert "Nok informasjon, kunnskap og oppfølging" in html
     assert "Nok informasjon: 1 av 4 kommunar svarte (25 %); snitt 3 av 5." in html
     assert render_pdf(report).startswith(b"%PDF")
+
+
+def test_a_survey_sent_before_it_opens_goes_out_on_its_opening_day_and_comes_back_next_year(engine, world, run,
+                                                                                             settings):
+    from relay.surveys.schedule import tick
+    from relay.surveys.send import send_due
+
+    opens = date.today() + timedelta(days=3)
+    survey_id = int(run("create", "--title", "Årleg", "--ministry", "KDD", "--opens", opens.isoformat(),
+                        "--closes", (opens + timedelta(days=20)).isoformat(), "--yearly").strip())
+    assert "scheduled: it is sent on its opening day" in run("send", str(survey_id))
+    with transaction(engine) as s:
+        assert s.get(Survey, survey_id).state == "scheduled"
+        assert send_due(session=s, settings=settings) == []  # not yet
+        assert s.scalar(select(Message.id).where(Message.kind == "survey")) is None
+    on_the_day = datetime.combine(opens, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7)
+    with transaction(engine) as s:
+        assert send_due(session=s, settings=settings, now=on_the_day) == [survey_id]
+        assert s.get(Survey, survey_id).state == "open"
+        assert len(s.scalars(select(Message).where(Message.kind == "survey")).all()) == 3
+    with transaction(engine) as s:
+        close_due(session=s, today=opens + timedelta(days=21))
+        following = s.get(Survey, s.get(Survey, survey_id).next_survey_id)
+        assert following.state == "scheduled" and following.opens_on == opens.replace(year=opens.year + 1)
+    tick(engine=engine, settings=settings)  # the scheduler's job: nothing is due today
+    with transaction(engine) as s:
+        assert s.get(Survey, following.id).state == "scheduled"
