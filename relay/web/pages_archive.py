@@ -19,6 +19,7 @@ from relay.register_queries import list_offices
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, PUBLIC, NotSignedIn, ensure_office
 from relay.web.api_models import Id, small_int
+from relay.web.pages_archive_municipality import pickable
 from relay.web.templating import render, request_language
 
 router = APIRouter()
@@ -74,6 +75,7 @@ def archive(request: Request):
             "bodies": {b: source_label(b, language) or b for b in page.facets["bodies"]},
             "archive_feeds": announced_feeds(request_language(request)),
             "own_municipality": _own_municipality(session, request.state.user),
+            "pickable": pickable(session, request.state.user),
             "query_without_page": [(k, v) for k, v in request.query_params.multi_items() if k != "page"],
         })
 

@@ -4,7 +4,7 @@ its office's governors and administrators. As a page, a printable page, CSV and 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from relay.archive.municipality import overview
@@ -19,7 +19,8 @@ from relay.web.templating import render, request_language
 router = APIRouter()
 # The municipality's people and its office; object rules (which municipality) in ensure_municipality.
 OWN = frozenset({"admin", "governor", "contact"})
-ACCESS = {"municipality_overview": OWN, "municipality_overview_print": OWN, "municipality_overview_export": OWN}
+ACCESS = {"municipality_overview": OWN, "municipality_overview_print": OWN, "municipality_overview_export": OWN,
+          "municipality_overview_pick": OWN}
 
 
 def ensure_municipality(session, user: User, municipality: Organisation) -> None:
@@ -42,6 +43,25 @@ def _load(request: Request, session, code: str):
         raise HTTPException(status_code=404, detail="no such municipality")
     ensure_municipality(session, request.state.user, municipality)
     return overview(session=session, municipality=municipality, language=request_language(request))
+
+
+@router.get("/municipalities/overview", name="municipality_overview_pick", include_in_schema=False)
+def municipality_overview_pick(request: Request):
+    """The archive's "open a municipality's overview" form: ?code= → that overview (checked there)."""
+    code = str(request.query_params.get("code", ""))
+    if not code.isdigit() or len(code) > 4:
+        raise HTTPException(status_code=404, detail="no such municipality")
+    return RedirectResponse(f"/municipalities/{code}/overview", status_code=303)
+
+
+def pickable(session, user: User | None) -> list[Organisation]:
+    """The municipalities whose overview a governor (its office's) or an administrator (all) may open."""
+    if user is None or user.role not in ("governor", "admin"):
+        return []
+    query = select(Organisation).where(Organisation.kind.in_(("municipality", "kommun"))).order_by(Organisation.name)
+    if user.role == "governor":
+        query = query.where(Organisation.office_id == user.office_id)
+    return list(session.scalars(query))
 
 
 @router.get("/municipalities/{code}/overview", response_class=HTMLResponse, name="municipality_overview",

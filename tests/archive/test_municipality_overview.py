@@ -65,3 +65,12 @@ def test_only_the_municipality_its_office_and_admins_may_see_it(archive, deliver
     assert web.get("/municipalities/4621/overview", follow_redirects=False).status_code == 303
     assert signed_in(archive.governor_a).get("/municipalities/0000/overview").status_code == 404
     assert signed_in(archive.governor_a).get("/municipalities/4621/overview/other.pdf").status_code == 404
+
+
+def test_a_governor_opens_an_overview_from_the_archive(archive, signed_in):
+    governor = signed_in(archive.governor_a)
+    page = governor.get("/archive").text
+    assert '<option value="4621">Voss</option>' in page and "Kristiansand" not in page.split("ov-code")[1][:500]
+    moved = governor.get("/municipalities/overview?code=4621", follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/municipalities/4621/overview"
+    assert governor.get("/municipalities/overview?code=../x", follow_redirects=False).status_code == 404

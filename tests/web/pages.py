@@ -39,6 +39,7 @@ NOT_PAGES = {
     "archive_feed_office_sector": "Atom feed (validated by feedparser in tests/archive)",
     "municipality_overview_export": "CSV/XLSX download",
     "survey_export": "CSV/XLSX download",
+    "municipality_overview_pick": "a redirect to /municipalities/<code>/overview (tests/archive)",
     "digest_preview_html": "the e-mail's own HTML, served alone in a sandbox (checked by the mail tests)",
 }
 # Pages where an administrator acts for one office, chosen with ?office= (governors are held to their own).
