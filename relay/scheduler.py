@@ -148,6 +148,9 @@ def build_scheduler(*, settings: Settings, engine: Engine, send: bool = True,
     from relay.ops.incidents import ops_jobs
 
     jobs.update(ops_jobs(settings, engine))  # incident checks every minute, retention four times a day
+    from relay.surveys.schedule import survey_jobs
+
+    jobs.update(survey_jobs(settings, engine))  # surveys go out on their opening day and close (issue 23)
     if send:
         jobs["send"] = (lambda: send_all(engine=engine, settings=settings, worker=f"run:{os.getpid()}"), 15)
     woken = {"plan": PLAN, "send": SEND}  # job → the wake-up channel that runs it at once

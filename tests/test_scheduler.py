@@ -11,7 +11,7 @@ from relay.db import transaction
 from relay.models import Heartbeat
 from relay.scheduler import build_scheduler
 
-EXPECTED = {"heartbeat", "collect", "plan", "sweep", "documents", "reports", "incidents", "retention", "send"}
+EXPECTED = {"heartbeat", "collect", "plan", "sweep", "documents", "reports", "incidents", "retention", "send", "surveys"}
 
 
 def test_every_job_is_scheduled_and_runs_on_a_fresh_database(register, settings, caplog):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from relay import __version__
-from relay.cli import bounces, collect, digest, documents, ops, report, send, serve, setup, tag, users
+from relay.cli import bounces, collect, digest, documents, ops, report, send, serve, setup, survey, tag, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +19,7 @@ for command in (
     setup.init, ops.check_cmd, serve.run, serve.web, collect.collect, collect.sources, tag.tag, documents.documents,
     digest.digest, users.user, bounces.bounces, send.send_cmd, send.worker_cmd, send.outbox_cmd, report.report,
     ops.backup_cmd, ops.restore_cmd, ops.contact, ops.retention_cmd, ops.incidents, ops.scheduler_cmd,
+    survey.survey,
 ):
     cli.add_command(command)
 

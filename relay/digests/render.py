@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from relay import links
 from relay.alert_texts import ensure_standard
+from relay.archive.links import public_alert_url
 from relay.delivery.outbox import enqueue
 from relay.i18n import translator
 from relay.mail.compose import build_message
@@ -46,6 +47,10 @@ class MailLinks:
 
     def preferences(self) -> str:
         return links.preferences_url(self.settings, contact_id=self.contact_id)
+
+    def page(self, alert_id: int, language: str) -> str:
+        """The alert's public page (unsigned: it acts for no one, so the preview keeps it too)."""
+        return public_alert_url(self.settings, alert_id=alert_id, language=language)
 
     def unsubscribe(self, sectors: list[str]) -> str:
         return links.unsubscribe_url(self.settings, contact_id=self.contact_id, sectors=sectors)
@@ -167,6 +172,7 @@ def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict
             "source_date": item.date.isoformat() if item.date else "",
             "source_url": mail_links.click(assignment.id, item.url) if item.url else "",
             "ack_url": mail_links.ack(alert.id),
+            "page_url": mail_links.page(alert.id, language),
             "ack_deadline": alert.ack_deadline.isoformat() if alert.ack_deadline else "",
             "urgent": alert.priority == "urgent",
         })

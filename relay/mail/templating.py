@@ -18,7 +18,7 @@ from relay.mail import sanitize
 from relay.mail.context import OPS_KINDS
 from relay.settings import home
 
-KINDS = ("digest", "alert", "optin", "signin", "bounce-notice", "ops-alert")
+KINDS = ("digest", "alert", "optin", "signin", "bounce-notice", "ops-alert", "survey")  # survey: relay/surveys
 PARTS = ("subject.txt", "body.txt", "body.html")
 TEXT_WIDTH = 72
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -1,5 +1,6 @@
 """The nouns of ARCHITECTURE.md as SQLAlchemy models, one module per aggregate."""
 
+from relay.models.archive import ArchiveHit, ArchiveOffice
 from relay.models.base import Base, utcnow
 from relay.models.contacts import FREQUENCIES, Contact, Subscription
 from relay.models.curation import Alert, AlertSector, AlertTarget, Review
@@ -29,6 +30,7 @@ from relay.models.reports import (
     ReportState,
 )
 from relay.models.tagging import TagLabel
+from relay.models.surveys import Survey, SurveyAnswer, SurveyInvitation
 
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",
@@ -38,4 +40,5 @@ __all__ = [
     "LoginToken", "ApiToken", "AuditEntry", "Heartbeat", "Incident", "ROLES", "Document",
     "ReportAlert", "ReportCell", "ReportLatency", "ReportMunicipalityMonth", "ReportReach", "ReportState",
     "TagLabel",
+    "ArchiveOffice", "ArchiveHit", "Survey", "SurveyInvitation", "SurveyAnswer",
 ]

@@ -160,6 +160,9 @@ def _erase(session: Session, contacts: list[Contact], address: str, actor: str, 
             raw=None, parsed={}, purged=True)).rowcount
     if whole_person and address:
         _erase_user_and_audit(session, address, report)
+    from relay.surveys.privacy import erase_from_surveys  # survey invitations and answers (issue 23)
+
+    erase_from_surveys(session=session, contact_ids=ids, address=address if whole_person else "")
     # The record of the erasure names the contact ids, never the address.
     audit.record(session=session, actor=actor, action="contact.erase", entity="contact",
                  entity_id=",".join(map(str, ids)) or None, after=asdict(report))

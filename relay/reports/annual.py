@@ -30,8 +30,12 @@ def annual_report(*, session: Session, year: int, language: str = "nb", office_i
     today = today or utcnow().astimezone(REPORT_TZ).date()
     # A year not yet over is reported "per <date>", never "at the end of the year".
     as_of = today if today.year <= year else None
+    from relay.surveys.annual import knowledge_chapter  # issue 23's chapter
+
     return AnnualReport(year=year, language=language, national=national, as_of=as_of,
-                        municipalities_total=len(national.municipalities), municipalities_fully_covered=covered)
+                        municipalities_total=len(national.municipalities), municipalities_fully_covered=covered,
+                        chapters={"knowledge": knowledge_chapter(session=session, year=year, language=language,
+                                                                 office_id=office_id)})
 
 
 def render_html(report: AnnualReport, *, for_pdf: bool = False) -> str:

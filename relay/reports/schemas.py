@@ -245,3 +245,4 @@ class AnnualReport(BaseModel):
     national: NationalReport
     municipalities_total: int
     municipalities_fully_covered: int
+    chapters: dict = {}  # chapters of other issues by name, as plain values (issue 23: "knowledge")

@@ -9,7 +9,7 @@ from relay.db import transaction
 from relay.mail.sender import municipality_name
 from relay.register import list_municipalities, list_offices
 from relay.web.access import PUBLIC
-from relay.web.templating import render
+from relay.web.templating import render, request_language
 
 router = APIRouter()
 ACCESS = {"home": PUBLIC, "offices": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC}
@@ -17,7 +17,9 @@ ACCESS = {"home": PUBLIC, "offices": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC
 
 @router.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
 def home(request: Request):
-    return render(request, "home.html")
+    from relay.web.pages_archive_feeds import announced_feeds  # the archive's feeds, announced (issue 23)
+
+    return render(request, "home.html", {"archive_feeds": announced_feeds(request_language(request))})
 
 
 @router.get("/offices", response_class=HTMLResponse, name="offices", include_in_schema=False)

@@ -5,6 +5,9 @@ from relay.web import (
     api,
     api_tokens,
     pages_alerts,
+    pages_archive,
+    pages_archive_feeds,
+    pages_archive_municipality,
     pages_audit,
     pages_contacts,
     pages_digests,
@@ -19,10 +22,15 @@ from relay.web import (
     pages_reports,
     pages_sources,
     pages_subscriptions,
+    pages_survey,
+    pages_survey_answer,
 )
 
 MODULES = [
     pages_public,
+    pages_archive_feeds,
+    pages_archive,
+    pages_archive_municipality,
     pages_login,
     pages_receipts,
     pages_reports,
@@ -37,6 +45,8 @@ MODULES = [
     pages_audit,
     pages_raw_reports,
     pages_ops,
+    pages_survey,
+    pages_survey_answer,
     api,
     api_tokens,
 ]

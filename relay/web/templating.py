@@ -32,6 +32,7 @@ MENU = (
     ("contacts", "web.nav.contacts"),
     ("coverage", "web.nav.coverage"),
     ("reports", "web.nav.reports"),
+    ("surveys", "survey.title"),
     ("sources", "admin.nav.sources"),
     ("audit", "admin.nav.audit"),
     ("raw_reports", "admin.nav.raw_reports"),

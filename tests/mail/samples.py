@@ -122,4 +122,13 @@ def context_for(kind: str, settings: Settings, language: str = "nn"):
         "digest": lambda: digest(settings, language), "alert": lambda: urgent(settings, language),
         "optin": lambda: optin(settings), "signin": lambda: signin(settings),
         "bounce-notice": lambda: bounce_notice(settings), "ops-alert": lambda: ops_alert(settings),
+        "survey": lambda: survey(settings),
     }[kind]()
+
+
+def survey(settings: Settings) -> dict:
+    from relay.surveys.links import answer_url
+
+    return {"recipient_name": "Kari Nordmann", "municipality_name": "Voss", "asked_by_name": "Kommunal- og distriktsdepartementet",
+            "survey_title": "Får kommunen nok informasjon?", "closes_on": "2026-03-31",
+            "answer_url": answer_url(settings, invitation_id=7), "reminder": False}

@@ -56,6 +56,10 @@ def _comparable(value):
 
 
 def reflect(connection) -> MetaData:
+    """Every table but the archive's full-text index (SQLite FTS5 and its shadow tables): it is derived
+    from alert by triggers, so a row written into it by hand would collide with the one the trigger wrote."""
+    from relay.archive.search import SEARCH_OBJECTS
+
     metadata = MetaData()
-    metadata.reflect(bind=connection)
+    metadata.reflect(bind=connection, only=lambda name, _meta: not name.startswith(SEARCH_OBJECTS))
     return metadata

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi.routing import APIRoute
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from relay import links
 from relay.db import transaction
-from relay.models import ApiToken, Incident, Organisation, RawReport, Source, utcnow
+from relay.models import ApiToken, Incident, Organisation, RawReport, Source, Survey, SurveyInvitation, utcnow
+from relay.surveys.links import answer_url
 from relay.web.access import policy
 from relay.web.routes import MODULES
 
@@ -33,6 +34,12 @@ NOT_PAGES = {
     "report_alert_export": "CSV/XLSX download",
     "report_municipality_export": "CSV/XLSX download",
     "report_annual_pdf": "PDF download",
+    "archive_feed_sector": "Atom feed (validated by feedparser in tests/archive)",
+    "archive_feed_office": "Atom feed (validated by feedparser in tests/archive)",
+    "archive_feed_office_sector": "Atom feed (validated by feedparser in tests/archive)",
+    "municipality_overview_export": "CSV/XLSX download",
+    "survey_export": "CSV/XLSX download",
+    "municipality_overview_pick": "a redirect to /municipalities/<code>/overview (tests/archive)",
     "digest_preview_html": "the e-mail's own HTML, served alone in a sandbox (checked by the mail tests)",
 }
 # Pages where an administrator acts for one office, chosen with ?office= (governors are held to their own).
@@ -57,6 +64,8 @@ class Seeded:
     token: int
     raw_report: int
     incident: int
+    survey: int = 0
+    invitation: int = 0
 
 
 def seed_pages(engine, world) -> Seeded:
@@ -78,8 +87,16 @@ def seed_pages(engine, world) -> Seeded:
         s.add(report)
         incident = Incident(kind="source", subject="nim-nyheter", detail="HTTP 503 for 3 hours")
         s.add(incident)
+        survey = Survey(title="Får kommunen nok informasjon?", asked_by_id=world.office_a, office_id=world.office_a,
+                        sectors=["child-welfare"], opens_on=date.today(), closes_on=date.today() + timedelta(days=30),
+                        state="open")
+        s.add(survey)
         s.flush()
-        return Seeded(source.id, token.id, report.id, incident.id)
+        invitation = SurveyInvitation(survey_id=survey.id, municipality_id=voss.id, email="postmottak@voss.kommune.no",
+                                      language="nn")
+        s.add(invitation)
+        s.flush()
+        return Seeded(source.id, token.id, report.id, incident.id, survey.id, invitation.id)
 
 
 def _path(url: str) -> str:
@@ -103,6 +120,7 @@ def _values(settings, world, seeded: Seeded) -> dict[str, dict[str, str] | str]:
         "item_id": str(world.item), "alert_id": str(world.alert_a), "contact_id": str(world.contact),
         "code": "4621", "year": str(date.today().year), "source_id": str(seeded.source),
         "report_id": str(seeded.raw_report), "token_id": str(seeded.token),
+        "survey_id": str(seeded.survey),
         "token": {
             "login_confirm_form": "a-sign-in-token-from-the-mail",
             "ack_form": _path(links.ack_url(settings, alert_id=world.alert_a, contact_id=world.contact)),
@@ -110,6 +128,7 @@ def _values(settings, world, seeded: Seeded) -> dict[str, dict[str, str] | str]:
             "unsubscribe_page": _path(links.unsubscribe_url(settings, contact_id=world.contact,
                                                             sectors=["child-welfare"])),
             "confirm_form": _path(links.confirm_url(settings, contact_id=world.contact)),
+            "survey_answer_form": _path(answer_url(settings, invitation_id=seeded.invitation)),
         },
     }
 

@@ -28,6 +28,8 @@ BROKEN_LINKS = [
     ("GET", "/confirm/{token}", "confirm", {"c": "not-a-number"}),
     ("POST", "/confirm/{token}", "confirm", {"c": "not-a-number"}),
     ("POST", "/login/{token}", links.LOGIN, {"no": "jti"}),
+    ("GET", "/s/{token}", "survey", {"i": "not-a-number"}),
+    ("POST", "/s/{token}", "survey", {"i": "not-a-number"}),
 ]
 # The confirmation page only puts the token into its form (the button spends it): nothing there can fail.
 NOTHING_TO_BREAK = {("GET", "/login/{token}")}
