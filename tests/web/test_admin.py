@@ -37,8 +37,8 @@ def test_source_times_are_shown_on_the_offices_clock(client_for, world, engine):
     _source(engine, last_success_at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC), last_error="HTTP 503",
             last_error_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
     page = client_for("ministry").get("/admin/sources")
-    assert '<time datetime="2026-12-31T23:30:00+00:00">2027-01-01 00:30</time>' in page.text
-    assert '<time datetime="2026-07-01T10:00:00+00:00">2026-07-01 12:00</time>' in page.text  # summer time
+    assert '<time datetime="2026-12-31T23:30:00+00:00">01.01.2027 kl. 00:30</time>' in page.text
+    assert '<time datetime="2026-07-01T10:00:00+00:00">01.07.2026 kl. 12:00</time>' in page.text  # summer time
     assert " UTC" not in page.text
 
 
