@@ -12,6 +12,7 @@ break inside a word is listed, so the pictures come with the two checks the issu
 from __future__ import annotations
 
 import argparse
+import secrets
 import socket
 import sys
 import tempfile
@@ -50,7 +51,7 @@ def _serve(folder: Path):
 
     port = _free_port()
     settings = load_settings(data_dir=folder, base_url=f"http://127.0.0.1:{port}", scheduler=False,
-                             secret_key="screenshots-only-not-secret")
+                             secret_key=secrets.token_urlsafe(32))
     engine = engine_for(settings)
     initialise_or_exit(settings, engine)
     load_demo(settings=settings, engine=engine)

@@ -83,7 +83,7 @@ async def contacts_add(request: Request):
                              known_sectors=set(sector_names("nb")), actor=request.state.user)
         except ContactError as exc:
             return _page(request, session, _office_id(request), values=values, errors={exc.field: str(exc)})
-    return RedirectResponse("/contacts", status_code=303)
+    return RedirectResponse("/contacts?notice=contact_added#notice", status_code=303)
 
 
 @router.post("/contacts/import", response_class=HTMLResponse, name="contacts_import", include_in_schema=False)

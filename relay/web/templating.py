@@ -17,6 +17,7 @@ from starlette.routing import Match
 from relay.i18n import LANGUAGES, translator
 from relay.settings import home
 from relay.web.access import admits, role_of
+from relay.web.banners import banner_for
 from relay.web.csrf import csrf_token
 from relay.web.dates import show_date, show_moment
 
@@ -143,5 +144,6 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
         "language_links": language_links(request),
         "may": lambda route_name: admits(role, route_name),
     }
+    values["banner"] = banner_for(request, values["t"], language)
     values.update(context or {})
     return request.app.state.templates.TemplateResponse(request, template, values, status_code=status_code)
