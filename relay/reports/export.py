@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from relay.reports.reach import REPORT_TZ
@@ -56,7 +57,7 @@ def to_xlsx(tables: list[Table], about: list[tuple[str, str]] | None = None,
         sheet.column_dimensions["A"].width = max(10, min(48, max(len(label) for label, _ in about) + 2))
         sheet.column_dimensions["B"].width = 48
     for table in tables:
-        sheet = book.create_sheet(title=table.key[:31])
+        sheet = book.create_sheet(title=sheet_title(table.caption or table.key, book.sheetnames))
         sheet.append([c.label for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -73,6 +74,21 @@ def to_xlsx(tables: list[Table], about: list[tuple[str, str]] | None = None,
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_title(caption: str, taken: list[str]) -> str:
+    """A sheet named in the reader's language after the table's caption ("Totalt", not "totals"):
+    Excel allows 31 characters and none of [ ] : * ? / \\; cut at a word, numbered when taken."""
+    clean = " ".join(re.sub(r"[\[\]:*?/\\]", " ", caption).split()) or "Tabell"
+    if len(clean) > 31:  # an explanation in brackets goes first: "Etter sektor (et varsel med …)"
+        clean = " ".join(re.sub(r"\([^)]*\)?", " ", clean).split()) or clean
+    if len(clean) > 31:
+        clean = clean[:31].rsplit(" ", 1)[0] if " " in clean[:31] else clean[:31]
+    title, n = clean, 2
+    while title.casefold() in (t.casefold() for t in taken):
+        suffix = f" ({n})"
+        title, n = clean[:31 - len(suffix)].rstrip() + suffix, n + 1
+    return title
 
 
 def _xlsx_value(value):

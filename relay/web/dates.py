@@ -34,6 +34,15 @@ def show_moment(value: datetime | None, lang: str, zone: str, *, seconds: bool =
     return f"{show_date(local, lang)}{TIME_JOINERS.get(lang, TIME_JOINERS['nb'])}{clock}"
 
 
+def csv_moment(value: datetime | None, lang: str, zone: str) -> str:
+    """A time in a download: the page's date form and the clock with seconds, no "kl." (Excel in a
+    Norwegian locale reads 07.12.2026 23:14:05 as a date and time)."""
+    if value is None:
+        return ""
+    local = as_local(value, zone)
+    return f"{show_date(local, lang)} {local.strftime('%H:%M:%S')}"
+
+
 def parse_date(value: str | None) -> date | None:
     """A date typed as 07.12.2026 (the form's hint) or 2026-12-07 (old links); None when neither."""
     text = (value or "").strip()

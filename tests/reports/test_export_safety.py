@@ -43,7 +43,7 @@ def test_every_formula_start_is_defused_in_text_cells_but_numbers_stay_numbers(t
                   [[text, -5, -2.5], ["Voss", 3, 33.3]])
     rows = _csv_rows(to_csv(table, "nb"))
     assert rows[1] == ["'" + text, "-5", "-2,5"] and rows[2] == ["Voss", "3", "33,3"]
-    sheet = load_workbook(io.BytesIO(to_xlsx([table])))["t"]
+    sheet = load_workbook(io.BytesIO(to_xlsx([table])))["T"]  # named after its caption
     assert (sheet["A2"].value, sheet["A2"].data_type, sheet["A2"].quotePrefix) == (text, "s", True)
     assert sheet["B2"].value == -5 and sheet["B2"].data_type == "n" and not sheet["A3"].quotePrefix
 
