@@ -18,7 +18,14 @@ ACCESS = {"home": PUBLIC, "offices": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC
 
 @router.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
 def home(request: Request):
-    return render(request, "home.html")
+    """The front page; with the demo's sample material loaded it also says what to try."""
+    from sqlalchemy import select
+
+    from relay.models import Source
+
+    with transaction(request.app.state.engine) as session:
+        demo = session.scalars(select(Source.id).where(Source.key.like("demo-%")).limit(1)).first() is not None
+    return render(request, "home.html", {"demo": demo})
 
 
 @router.get("/offices", response_class=HTMLResponse, name="offices", include_in_schema=False)

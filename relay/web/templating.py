@@ -73,6 +73,12 @@ def _local_time(ctx, value, seconds: bool = False):
 
 
 @pass_context
+def _moment_text(ctx, value):
+    """The same time as plain text, for a sentence built by t() (which would escape a <time> element)."""
+    return show_moment(value, ctx.get("lang", "nb"), ctx["settings"].timezone) if value else ""
+
+
+@pass_context
 def _local_date(ctx, value):
     """A calendar date (an item's date, a deadline) in the page language's one format."""
     if not value:
@@ -86,6 +92,8 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["http_url"] = http_url
     templates.env.filters["local_time"] = _local_time
     templates.env.filters["local_date"] = _local_date
+    templates.env.filters["moment_text"] = _moment_text
+    templates.env.filters["date_text"] = pass_context(lambda ctx, v: show_date(v, ctx.get("lang", "nb")))
     return templates
 
 
