@@ -7,6 +7,7 @@ import io
 import re
 from datetime import datetime
 
+from relay.dates import csv_moment
 from relay.reports.reach import REPORT_TZ
 from relay.reports.tables import Table, fmt
 from relay.spreadsheet_safety import defuse, starts_like_formula
@@ -18,8 +19,8 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 def _cell(value, kind: str, language: str):
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.astimezone(REPORT_TZ).isoformat(timespec="seconds")
+    if isinstance(value, datetime):  # 07.12.2026 23:14:05: the pages' date, a time Excel reads
+        return csv_moment(value, language, REPORT_TZ.key)
     if kind in ("pct", "hours") and language != "en":
         return str(value).replace(".", ",")
     if isinstance(value, str):  # text from feeds and governors: never a formula in a spreadsheet

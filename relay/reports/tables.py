@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from relay.dates import show_moment
 from relay.reports.labels import body_name, code_name
 from relay.reports.reach import REPORT_TZ
 from relay.reports.schemas import (
@@ -41,7 +42,7 @@ def fmt(value, kind: str, language: str = "nb") -> str:
     if value is None:
         return "–"
     if kind == "time" and isinstance(value, datetime):
-        return value.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M")
+        return show_moment(value, language, REPORT_TZ.key)  # 07.12.2026 kl. 23:14, as on every page
     if kind in ("pct", "hours"):
         text = f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
         text = text if language == "en" else text.replace(".", ",")

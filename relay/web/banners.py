@@ -18,10 +18,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from relay.dates import as_local, show_moment
 from relay.db import transaction
 from relay.digests.periods import local_midnight_utc, period_containing
 from relay.models import Alert, AlertSector, AlertTarget, Contact, Subscription, utcnow
-from relay.web.dates import as_local, show_moment
 
 KINDS = ("approved", "rejected", "bulk", "tag_added", "tag_removed", "contact_added", "imported")
 IMMEDIATE_WITHIN = timedelta(seconds=75)

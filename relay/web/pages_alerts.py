@@ -12,12 +12,12 @@ from sqlalchemy.orm import object_session
 
 from relay import audit, nynorsk
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
+from relay.dates import parse_date
 from relay.db import transaction
 from relay.models import Alert, Item, Organisation, User
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
-from relay.web.dates import parse_date
 from relay.web.pages_queue import get_item, item_page, office_for
 from relay.web.templating import render, request_language
 

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from relay.dates import csv_moment, parse_date
 from relay.db import transaction
 from relay.i18n import translator
 from relay.models import AuditEntry, Organisation
 from relay.spreadsheet_safety import defuse
 from relay.web.api_models import small_int
-from relay.web.dates import csv_moment, parse_date
 from relay.web.templating import render, request_language
 
 router = APIRouter()

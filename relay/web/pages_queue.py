@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import exists, select
 
 from relay.curation import region_municipalities
+from relay.dates import parse_date
 from relay.db import transaction
 from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
@@ -20,7 +21,6 @@ from relay.sectors import sector_names
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
-from relay.web.dates import parse_date
 from relay.web.evidence_words import field_phrase, strength
 from relay.web.paging import paginate
 from relay.web.queue_view import SEEN_COOKIE, SHOW, arrange, last_visit

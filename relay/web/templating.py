@@ -14,12 +14,12 @@ from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
+from relay.dates import show_date, show_moment
 from relay.i18n import LANGUAGES, translator
 from relay.settings import home
 from relay.web.access import admits, role_of
 from relay.web.banners import banner_for
 from relay.web.csrf import csrf_token
-from relay.web.dates import show_date, show_moment
 
 LANGUAGE_COOKIE = "relay_lang"
 WEB_LANGUAGES = ("nb", "nn", "en")  # the web UI; Swedish fixed texts exist for e-mails in the se profile
@@ -57,7 +57,7 @@ def http_url(value) -> str:
 
 
 def local_moment(value: datetime, zone: str, *, seconds: bool = False, lang: str = "nb") -> Markup:
-    """A stored time as the office's clock shows it (relay.web.dates: 07.12.2026 kl. 23:14), in a <time>
+    """A stored time as the office's clock shows it (relay.dates: 07.12.2026 kl. 23:14), in a <time>
     element that keeps the exact instant. Stored times are UTC; SQLite hands them back naive."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     instant = aware.astimezone(UTC).isoformat(timespec="seconds")

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from relay.db import transaction
 from relay.models import Tag
-from relay.web.dates import parse_date, show_date, show_moment
+from relay.dates import parse_date, show_date, show_moment
 from relay.web.queue_view import SEEN_COOKIE, last_visit
 from tests import factories
 from tests.web.conftest import csrf_of
