@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from relay.dates import parse_date, show_date, show_moment
 from relay.db import transaction
 from relay.models import Tag
-from relay.dates import parse_date, show_date, show_moment
 from relay.web.queue_view import SEEN_COOKIE, last_visit
 from tests import factories
 from tests.web.conftest import csrf_of
@@ -142,3 +142,25 @@ def test_contacts_and_offices_are_searchable_and_show_organisation_numbers(clien
     contacts = gov.get("/contacts?q=voss").text
     assert "Voss" in contacts
     assert "Ingen treff" in gov.get("/contacts?q=finnesikke").text
+
+
+def test_the_contact_csv_takes_sector_names_and_frequencies_in_words(client_for, world, engine):
+    from sqlalchemy import select
+
+    from relay.models import Contact
+
+    gov = client_for("governor_a")
+    page = gov.post("/contacts/import", data={"csrf_token": csrf_of(gov), "text": (
+        "4621;helse@voss.test;Helsesjef;Barnevern, Bolig;Straks\n"
+        "4621;skule@voss.test;Rektor;Barnehage og skule;kvar månad\n"
+        "4621;gammal@voss.test;Eldre form;child-welfare housing;weekly\n"
+        "4621;feil@voss.test;Feil;Finnes ikke;ukentlig\n")})
+    help_text = re.search(r'<p id="import-help">(.*?)</p>', page.text).group(1)
+    assert "sektor-id" not in help_text and "immediate" not in help_text and "straks" in help_text
+    with transaction(engine) as s:
+        subs = {c.email: sorted((x.sector, x.frequency) for x in c.subscriptions)
+                for c in s.scalars(select(Contact).where(Contact.email.like("%@voss.test")))}
+    assert subs["helse@voss.test"] == [("child-welfare", "immediate"), ("housing", "immediate")]
+    assert subs["skule@voss.test"] == [("education", "monthly")]
+    assert subs["gammal@voss.test"] == [("child-welfare", "weekly"), ("housing", "weekly")]
+    assert "feil@voss.test" not in subs  # an unknown sector name is refused for that row only

@@ -130,3 +130,14 @@ def test_every_download_header_and_sheet_name_is_norwegian(engine, settings, wor
         header = next(csv.reader(io.StringIO(audit.lstrip("\ufeff")), delimiter=";"))
         problems += [f"audit.csv: {w}" for w in _strangers(WORD.findall(" ".join(header)), allowed)]
     assert problems == [], "\n".join(problems)
+
+
+def test_no_norwegian_fixed_text_names_a_code():
+    """The fixed texts are the vocabulary the tests above trust, so they must not carry codes themselves
+    (as "frekvens (immediate, weekly, monthly)" and "(bouncing)" once did)."""
+    from relay.models import FREQUENCIES
+
+    codes = {*FREQUENCIES, "bouncing", "unsubscribed", "pending", "digest", "fallback", *sector_names("nb")}
+    found = [f"{lang} {key}: {code}" for lang in LANGS for key, text in catalogue(lang).items()
+             for code in codes if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", re.sub(r"\{\w+\}", "", text))]
+    assert found == []
