@@ -277,6 +277,32 @@ class ImportReport:
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, value, reason)
 
 
+def csv_frequency(cell: str) -> str:
+    """A frequency as the office's spreadsheet says it: "Straks", "ukentlig", "Kvar månad" or the code."""
+    from relay.i18n import catalogue
+
+    words = {catalogue(lang).get(f"web.subs.freq_{code}", code).casefold(): code
+             for lang in ("nb", "nn", "en") for code in FREQUENCIES}
+    return words.get(cell.casefold(), cell)
+
+
+def csv_sectors(cell: str) -> list[str]:
+    """Sectors as names separated by commas ("Barnevern, Bolig"; bokmål or nynorsk) or as ids separated
+    by spaces (the older form). An unknown name is kept as typed, so the row is refused with it."""
+    names = _names()
+    if "," not in cell and cell.strip().casefold() not in names:
+        return cell.split()
+    return [names.get(part.strip().casefold(), part.strip()) for part in cell.split(",") if part.strip()]
+
+
+def _names() -> dict[str, str]:
+    """Sector name (any language) or id → id."""
+    from relay.sectors import sector_names
+
+    names = {name.casefold(): sid for lang in ("nb", "nn", "en") for sid, name in sector_names(lang).items()}
+    return names | {sid: sid for sid in sector_names("nb")}
+
+
 def import_csv(*, session: Session, office_id: int | None, text: str, known_sectors: set[str], actor,
                profile: str = "no") -> ImportReport:
     """Columns: kommunenummer;e-post;navn;sektorer (space-separated ids);frekvens. Header optional.
@@ -290,6 +316,7 @@ def import_csv(*, session: Session, office_id: int | None, text: str, known_sect
             continue
         cells = [c.strip() for c in row] + [""] * 5
         code, email, name, sectors, frequency = cells[:5]
+        sectors, frequency = csv_sectors(sectors), csv_frequency(frequency)
         muni = session.scalars(select(Organisation).where(
             Organisation.profile == profile, Organisation.code == code.zfill(4),
             Organisation.kind.in_(["municipality", "kommun"]))).first()
@@ -298,7 +325,7 @@ def import_csv(*, session: Session, office_id: int | None, text: str, known_sect
             continue
         try:
             with session.begin_nested():
-                save_contact(session=session, municipality=muni, email=email, name=name, sectors=sectors.split(),
+                save_contact(session=session, municipality=muni, email=email, name=name, sectors=sectors,
                              frequency=frequency or "weekly", known_sectors=known_sectors, status="active",
                              actor=actor)
             report.added += 1

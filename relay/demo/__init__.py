@@ -30,6 +30,13 @@ DEMO_SOURCES = [
     ("demo-echr-rss", "hudoc-rss", "EMD – RSS (demo)", "hudoc_echr_norway.xml", {"instance": "ECHR"}),
     ("demo-regjeringen", "rss", "Regjeringen – barnevern (demo)", "regjeringen_barnevern.xml", {"states": ["NOR"]}),
 ]
+# Sign-up is open to addresses at these domains (the municipality's sign-up domains), so /signup lists them.
+SIGNUP_DOMAINS = {"4601": "bergen.kommune.demo", "4621": "voss.herad.demo"}
+ROLES = [  # (e-mail, what the printed sign-in link is for)
+    ("governor@statsforvalteren.demo", "the Vestland governor (queue, alerts, contacts)"),
+    ("ministry@kdd.demo", "the ministry (reports)"),
+    ("admin@relay.demo", "the administrator (sources, audit log)"),
+]
 CONTACTS = [  # (e-mail, name, kommunenummer, frequency)
     ("barnevern@bergen.kommune.demo", "Barnevernstjenesten i Bergen", "4601", "immediate"),
     ("postmottak@voss.herad.demo", "Voss herad, barnevern", "4621", "weekly"),
@@ -58,6 +65,10 @@ def load_demo(*, settings: Settings, engine: Engine) -> list[str]:
                              office_org_number=VESTLAND_ORGNR, name="Demo Governor", actor="demo")
         save_user(session=session, email="ministry@kdd.demo", role="ministry", name="Demo Ministry", actor="demo")
         save_user(session=session, email="admin@relay.demo", role="admin", name="Demo Admin", actor="demo")
+        for code, domain in SIGNUP_DOMAINS.items():
+            muni = session.scalars(select(Organisation).where(Organisation.code == code,
+                                                              Organisation.kind == "municipality")).one()
+            muni.mail_domains = muni.mail_domains or domain
         for email, name, code, frequency in CONTACTS:
             muni = session.scalars(select(Organisation).where(Organisation.code == code,
                                                               Organisation.kind == "municipality")).one()
@@ -78,7 +89,6 @@ def load_demo(*, settings: Settings, engine: Engine) -> list[str]:
         alert = session.scalars(select(Alert).where(Alert.item_id == item.id)).first() or approve_item(
             session=session, item_id=item.id, office_id=office.id, actor=governor, draft=_draft(item))
         lines.append(f"approved for {office.name}: {alert.title_nb}")
-        governor_id = governor.id
     plan_and_render(engine=engine, settings=settings)
     with transaction(engine) as session:
         # Plan this week's digest now, so the weekly subscriber's mail is there to look at.
@@ -90,11 +100,23 @@ def load_demo(*, settings: Settings, engine: Engine) -> list[str]:
         bergen = session.scalars(select(Contact).where(Contact.email == CONTACTS[0][0])).one()
         acknowledge(session=session, alert_id=alert.id, contact_id=bergen.id, follow_up="will-follow-up",
                     comment="Tas opp i ledermøtet i barnevernstjenesten.", evidence={"channel": "demo"})
-        link = create_login_link(session=session, settings=settings, user=session.get(User, governor_id))
     lines.append(f"mail written to {settings.maildir_path}")
-    if link:
-        lines.append(f"sign in as the Vestland governor: {settings.base_url}/login/{link}")
-    lines.append(f"report: {settings.base_url}/reports   register: {settings.base_url}/offices")
+    lines += sign_in_lines(settings=settings, engine=engine)
+    lines.append(f"sign up as a contact: {settings.base_url}/signup (an address at "
+                 + " or ".join(SIGNUP_DOMAINS.values()) + ")")
+    lines.append(f"what to try: {settings.base_url}/")
+    return lines
+
+
+def sign_in_lines(*, settings: Settings, engine: Engine) -> list[str]:
+    """A fresh single-use sign-in link for each demo role, with the address it signs in."""
+    lines = []
+    with transaction(engine) as session:
+        for email, purpose in ROLES:
+            user = session.scalars(select(User).where(User.email == email)).one()
+            token = create_login_link(session=session, settings=settings, user=user)
+            if token:
+                lines.append(f"sign in as {purpose}, {email}: {settings.base_url}/login/{token}")
     return lines
 
 

@@ -29,8 +29,8 @@ from relay.models.reports import (
     ReportReach,
     ReportState,
 )
-from relay.models.tagging import TagLabel
 from relay.models.surveys import Survey, SurveyAnswer, SurveyInvitation
+from relay.models.tagging import TagLabel
 
 __all__ = [
     "Base", "utcnow", "Organisation", "OrganisationName", "MALFORMS", "Source", "SourceRun", "Item", "ItemAlias",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
+from relay.dates import csv_moment
 from relay.reports.reach import REPORT_TZ
 from relay.reports.tables import Table, fmt
 from relay.spreadsheet_safety import defuse, starts_like_formula
@@ -17,8 +19,8 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 def _cell(value, kind: str, language: str):
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.astimezone(REPORT_TZ).isoformat(timespec="seconds")
+    if isinstance(value, datetime):  # 07.12.2026 23:14:05: the pages' date, a time Excel reads
+        return csv_moment(value, language, REPORT_TZ.key)
     if kind in ("pct", "hours") and language != "en":
         return str(value).replace(".", ",")
     if isinstance(value, str):  # text from feeds and governors: never a formula in a spreadsheet
@@ -56,7 +58,7 @@ def to_xlsx(tables: list[Table], about: list[tuple[str, str]] | None = None,
         sheet.column_dimensions["A"].width = max(10, min(48, max(len(label) for label, _ in about) + 2))
         sheet.column_dimensions["B"].width = 48
     for table in tables:
-        sheet = book.create_sheet(title=table.key[:31])
+        sheet = book.create_sheet(title=sheet_title(table.caption or table.key, book.sheetnames))
         sheet.append([c.label for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -73,6 +75,21 @@ def to_xlsx(tables: list[Table], about: list[tuple[str, str]] | None = None,
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_title(caption: str, taken: list[str]) -> str:
+    """A sheet named in the reader's language after the table's caption ("Totalt", not "totals"):
+    Excel allows 31 characters and none of [ ] : * ? / \\; cut at a word, numbered when taken."""
+    clean = " ".join(re.sub(r"[\[\]:*?/\\]", " ", caption).split()) or "Tabell"
+    if len(clean) > 31:  # an explanation in brackets goes first: "Etter sektor (et varsel med …)"
+        clean = " ".join(re.sub(r"\([^)]*\)?", " ", clean).split()) or clean
+    if len(clean) > 31:
+        clean = clean[:31].rsplit(" ", 1)[0] if " " in clean[:31] else clean[:31]
+    title, n = clean, 2
+    while title.casefold() in (t.casefold() for t in taken):
+        suffix = f" ({n})"
+        title, n = clean[:31 - len(suffix)].rstrip() + suffix, n + 1
+    return title
 
 
 def _xlsx_value(value):

@@ -71,3 +71,11 @@ class Register:
 
     def counties(self) -> list[Organisation]:
         return sorted((o for o in self.by_id.values() if o.kind in ("county", "lan")), key=lambda o: o.code)
+
+
+def code_name(group: str, code: str | None, t: Callable[..., str]) -> str:
+    """A stored code (a contact's kind or status, how a message went, its delivery status) in the reader's
+    language (desk.code.<group>.<code>): "immediate" → "Straks"; an unknown code is shown as it is."""
+    key = f"desk.code.{group}.{code}"
+    name = t(key)
+    return (code or "") if name == key else name

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from relay.reports.labels import body_name
+from relay.dates import show_moment
+from relay.reports.labels import body_name, code_name
 from relay.reports.reach import REPORT_TZ
 from relay.reports.schemas import (
     FOLLOW_UPS,
@@ -41,7 +42,7 @@ def fmt(value, kind: str, language: str = "nb") -> str:
     if value is None:
         return "–"
     if kind == "time" and isinstance(value, datetime):
-        return value.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M")
+        return show_moment(value, language, REPORT_TZ.key)  # 07.12.2026 kl. 23:14, as on every page
     if kind in ("pct", "hours"):
         text = f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
         text = text if language == "en" else text.replace(".", ",")
@@ -144,8 +145,8 @@ def contacts_table(key: str, caption: str, rows: list[ContactHealth], t: Callabl
         Column("email", t("reports.col.email")), Column("kind", t("reports.col.kind")),
         Column("status", t("reports.col.status")), Column("hard_bounces", t("reports.col.hard_bounces"), "int"),
         Column("last_bounce_at", t("reports.col.last_bounce_at"), "time")],
-        [[c.municipality_code, c.municipality, c.email, c.kind, c.status, c.hard_bounces, c.last_bounce_at]
-         for c in rows])
+        [[c.municipality_code, c.municipality, c.email, code_name("kind", c.kind, t), code_name("status", c.status, t),
+          c.hard_bounces, c.last_bounce_at] for c in rows])
 
 
 def _ladder_columns(t: Callable, first: list[Column]) -> list[Column]:
@@ -174,7 +175,8 @@ def alert_tables(report: AlertReport, t: Callable) -> list[Table]:
         Column("acknowledged_at", t("reports.col.acknowledged_at"), "time"), Column("follow_up", t("reports.col.follow_up"))])
     for p in report.municipalities:
         for c in p.contacts:
-            contacts.rows.append([p.code, c.email, c.kind, c.via, c.message_status, c.queued_at, c.accepted_at,
+            contacts.rows.append([p.code, c.email, code_name("kind", c.kind, t), code_name("via", c.via, t),
+                                  code_name("message", c.message_status, t), c.queued_at, c.accepted_at,
                                   c.delivered_at, c.bounced_at, c.clicks, c.bot_clicks, c.acknowledged_at,
                                   t(f"reports.followup.{c.follow_up}") if c.follow_up else None])
     total = report.totals.model_copy(update={"label": report.alert.title})

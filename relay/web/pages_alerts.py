@@ -14,6 +14,7 @@ from relay import audit, nynorsk
 from relay.alert_texts import StandardMissing
 from relay.alert_titles import alert_title
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
+from relay.dates import parse_date
 from relay.db import transaction
 from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, User
@@ -50,8 +51,10 @@ def _draft(values: dict) -> tuple[AlertDraft, dict[str, str]]:
     if values["ack_deadline"]:
         try:
             deadline = date.fromisoformat(values["ack_deadline"])
-        except ValueError:
-            errors["ack_deadline"] = "invalid_date"
+        except ValueError:  # the form's hint says dd.mm.åååå
+            deadline = parse_date(values["ack_deadline"])
+            if deadline is None:
+                errors["ack_deadline"] = "invalid_date"
     munis = values["municipalities"]
     if munis is not None and (not munis or None in map(small_int, munis)):
         errors["municipalities"] = "required"
@@ -88,7 +91,7 @@ async def queue_approve(request: Request, item_id: Id):
             try:
                 alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
                                      actor=_actor(session, request))
-                return RedirectResponse(f"/alerts/{alert.id}", status_code=303)
+                return RedirectResponse(f"/alerts/{alert.id}?notice=approved#notice", status_code=303)
             except StandardMissing as exc:
                 # Nothing is approved and nothing typed is lost: the governor writes the texts or retries.
                 return item_page(request, session, item, office, values=values, status_code=400,
@@ -132,7 +135,7 @@ async def queue_reject(request: Request, item_id: Id):
                         note=str(form.get("note", ""))[:2000])
         except CurationError:
             return item_page(request, session, item, office, errors={"form": "already_approved"}, status_code=409)
-        return RedirectResponse(f"/queue?office={office.id}", status_code=303)
+        return RedirectResponse(f"/queue?office={office.id}&notice=rejected#notice", status_code=303)
 
 
 @router.post("/queue/bulk", name="queue_bulk", include_in_schema=False)
@@ -193,8 +196,9 @@ async def queue_tag(request: Request, item_id: Id):
         audit.record(session=session, actor=_actor(session, request), action="tag.add" if present else "tag.remove",
                      entity="item", entity_id=item.id, before=before, after={"sector": sector, "present": present},
                      office_id=office.id if office is not None else None)
-        suffix = f"?office={office.id}" if office is not None else ""
-    return RedirectResponse(f"/queue/{item_id}{suffix}", status_code=303)
+        suffix = f"&office={office.id}" if office is not None else ""
+    notice = "tag_added" if present else "tag_removed"
+    return RedirectResponse(f"/queue/{item_id}?notice={notice}{suffix}#notice", status_code=303)
 
 
 def _alert(session, request: Request, alert_id: int) -> Alert:

@@ -12,11 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from relay.dates import csv_moment, parse_date
 from relay.db import transaction
+from relay.i18n import translator
 from relay.models import AuditEntry, Organisation
 from relay.spreadsheet_safety import defuse
 from relay.web.api_models import small_int
-from relay.web.templating import render
+from relay.web.templating import render, request_language
 
 router = APIRouter()
 AUDIT_READERS = frozenset({"admin", "ministry"})
@@ -27,10 +29,7 @@ ACTION = re.compile(r"^[a-z0-9_.-]{1,60}$")
 
 
 def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_date(value)  # 07.12.2026 as the form's hint says, or 2026-12-07 from an older link
 
 
 def _filters(request: Request) -> dict:
@@ -75,15 +74,24 @@ def _cell(value) -> str:
 
 @router.get("/admin/audit.csv", name="audit_csv", include_in_schema=False)
 def audit_csv(request: Request):
-    filters = _filters(request)
+    """Like the report downloads: a byte-order mark and semicolons (Excel in a Norwegian locale opens it as
+    columns), headers in the reader's language, times on Norwegian clocks as dd.mm.åååå tt:mm:ss."""
+    filters, language = _filters(request), request_language(request)
+    t, zone = translator(language), request.app.state.settings.timezone
     with transaction(request.app.state.engine) as session:
         entries = list_audit(session=session, action=filters["action"], office=filters["office"],
                              since=_day(filters["since"]), until=_day(filters["until"]), limit=CSV_LIMIT)
+        offices = dict(session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_({e.office_id for e in entries if e.office_id}))).all())
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["at", "actor", "action", "entity", "entity_id", "office_id", "before", "after"])
+        out.write("\ufeff")
+        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer.writerow([t(f"admin.audit.{key}") for key in ("at", "actor", "action", "entity")]
+                        + [t("desk.audit.entity_id"), t("admin.audit.office"), t("admin.audit.before"),
+                           t("admin.audit.after")])
         for e in entries:
-            writer.writerow([e.at.isoformat(), _cell(e.actor), e.action, e.entity, _cell(e.entity_id),
-                             e.office_id or "", _cell(e.before), _cell(e.after)])
+            writer.writerow([csv_moment(e.at, language, zone), _cell(e.actor), e.action, e.entity,
+                             _cell(e.entity_id), _cell(offices.get(e.office_id, "")), _cell(e.before),
+                             _cell(e.after)])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="relay-audit.csv"'})

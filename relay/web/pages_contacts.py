@@ -13,12 +13,14 @@ from relay.db import transaction
 from relay.models import FREQUENCIES, Contact, Organisation
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
+from relay.web.paging import matches, paginate
 from relay.web.templating import render, request_language
 
 router = APIRouter()
 ACCESS = {"contacts": CURATORS, "contacts_add": CURATORS, "contacts_import": CURATORS,
           "municipality_settings": CURATORS, "coverage": READERS}
 MAX_CSV_BYTES = 1_000_000
+CONTACTS_PER_PAGE = 25
 
 
 def _office_id(request: Request) -> int | None:
@@ -38,7 +40,12 @@ def _page(request, session, office_id, **extra):
     if office_id is not None:
         query = query.where(Organisation.office_id == office_id)
         munis = munis.where(Organisation.office_id == office_id)
-    context = {"contacts": session.scalars(query).all(), "municipalities": session.scalars(munis).all(),
+    search = request.query_params.get("q", "").strip()[:100]
+    found = [c for c in session.scalars(query) if not search or matches(
+        search, c.municipality.name, c.municipality.code, c.email, c.name)]
+    pager = paginate(found, path="/contacts", query=request.query_params, size=CONTACTS_PER_PAGE)
+    context = {"contacts": pager.rows, "pager": pager, "query": search,
+               "municipalities": session.scalars(munis).all(),
                "sectors": sector_names(request_language(request)), "frequencies": FREQUENCIES,
                "values": {"sectors": [], "frequency": "weekly"}, "errors": {}, "report": None, "muni_form": None}
     context.update(extra)
@@ -76,7 +83,7 @@ async def contacts_add(request: Request):
                              known_sectors=set(sector_names("nb")), actor=request.state.user)
         except ContactError as exc:
             return _page(request, session, _office_id(request), values=values, errors={exc.field: str(exc)})
-    return RedirectResponse("/contacts", status_code=303)
+    return RedirectResponse("/contacts?notice=contact_added#notice", status_code=303)
 
 
 @router.post("/contacts/import", response_class=HTMLResponse, name="contacts_import", include_in_schema=False)

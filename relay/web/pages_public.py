@@ -9,39 +9,53 @@ from relay.db import transaction
 from relay.mail.sender import municipality_name
 from relay.register import list_municipalities, list_offices
 from relay.web.access import PUBLIC
+from relay.web.paging import matches, paginate
 from relay.web.templating import render, request_language
 
 router = APIRouter()
+OFFICE_ROWS_PER_PAGE = 50
 ACCESS = {"home": PUBLIC, "offices": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC}
 
 
 @router.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
 def home(request: Request):
+    """The front page; with the demo's sample material loaded it also says what to try."""
+    from sqlalchemy import select
+
+    from relay.models import Source
     from relay.web.pages_archive_feeds import announced_feeds  # the archive's feeds, announced (issue 23)
 
-    return render(request, "home.html", {"archive_feeds": announced_feeds(request_language(request))})
+    with transaction(request.app.state.engine) as session:
+        demo = session.scalars(select(Source.id).where(Source.key.like("demo-%")).limit(1)).first() is not None
+    return render(request, "home.html", {"demo": demo, "archive_feeds": announced_feeds(request_language(request))})
 
 
 @router.get("/offices", response_class=HTMLResponse, name="offices", include_in_schema=False)
 def offices(request: Request):
-    """The Statsforvalter offices and their municipalities with målform (written standard)."""
-    settings = request.app.state.settings
+    """The Statsforvalter offices and their municipalities with målform (written standard) and
+    organisation numbers; searchable (?q=), one office at a time (?office=), 50 rows a page."""
+    settings, q = request.app.state.settings, request.query_params
+    query = q.get("q", "").strip()[:100]
     with transaction(request.app.state.engine) as session:
-        groups = []
-        for office in list_offices(session=session, profile=settings.profile):
-            munis = list_municipalities(session=session, office_id=office.id, profile=settings.profile)
-            groups.append({
-                "office": office,
-                "municipalities": [
-                    {"code": m.code, "name": municipality_name(m), "malform": m.malform,
-                     "confirmed": m.malform_confirmed, "source": m.malform_source,
-                     "sami": m.sami_area, "county": m.county.name if m.county else ""}
-                    for m in munis
-                ],
-            })
+        offices = list_offices(session=session, profile=settings.profile)
+        picked = next((o for o in offices if str(o.id) == q.get("office")), None)
+        rows = []
+        for office in ([picked] if picked else offices):
+            for m in list_municipalities(session=session, office_id=office.id, profile=settings.profile):
+                county = m.county.name if m.county else ""
+                if query and not matches(query, m.name, m.code, county, m.org_number, office.name):
+                    continue
+                rows.append({"office": office, "code": m.code, "name": municipality_name(m), "malform": m.malform,
+                             "confirmed": m.malform_confirmed, "sami": m.sami_area, "county": county,
+                             "org_number": m.org_number or "", "source": m.malform_source})
+    pager = paginate(rows, path="/offices", query=q, size=OFFICE_ROWS_PER_PAGE)
+    groups = [{"office": office, "municipalities": [r for r in pager.rows if r["office"] is office]}
+              for office in ([picked] if picked else offices)]
     # Where each målform comes from and as of when (config/register: every source names its date).
-    sources = sorted({m["source"] for g in groups for m in g["municipalities"] if m["source"]})
-    return render(request, "offices.html", {"groups": groups, "malform_sources": sources})
+    sources = sorted({r["source"] for r in rows if r["source"]})
+    return render(request, "offices.html", {
+        "groups": [g for g in groups if g["municipalities"]], "offices": offices, "picked": picked,
+        "query": query, "pager": pager, "malform_sources": sources})
 
 
 @router.get("/healthz", name="healthz", response_class=PlainTextResponse, include_in_schema=False)

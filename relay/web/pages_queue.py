@@ -6,8 +6,6 @@ The decisions (approve, bulk, reject, nynorsk draft, tag changes) live in pages_
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
@@ -15,11 +13,12 @@ from sqlalchemy import select
 
 from relay.alert_titles import alert_title
 from relay.curation import region_municipalities
+from relay.dates import parse_date
 from relay.db import transaction
 from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
 from relay.mail.sender import municipality_name
-from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
+from relay.models import Alert, Item, Organisation, Review, Source, Tag, User, utcnow
 from relay.sectors import sector_names
 from relay.store.entry_view import entry_context
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
@@ -27,12 +26,16 @@ from relay.store.versions import display_languages, entry_of, preferred, version
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
+from relay.web.evidence_words import field_phrase, strength
+from relay.web.paging import paginate
+from relay.web.queue_view import SEEN_COOKIE, SHOW, arrange, last_visit
 from relay.web.templating import render, request_language
 
 router = APIRouter()
 ACCESS = {"queue": CURATORS, "queue_item": CURATORS}
 STATES = ("new", "approved", "rejected")
 PAGE_SIZE = 200
+QUEUE_PAGE_SIZE = 25
 
 
 def office_for(request: Request, session, asked: str | None) -> Organisation | None:
@@ -59,13 +62,6 @@ def office_for(request: Request, session, asked: str | None) -> Organisation | N
 def _offices(session) -> list[Organisation]:
     kinds = ("office", "lansstyrelse")
     return list(session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.name)))
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def list_queue(*, session, office_id: int, state="new", source_id=None, sector=None, since=None, until=None):
@@ -96,7 +92,9 @@ def queue(request: Request):
     q = request.query_params
     filters = {"state": q.get("state") if q.get("state") in STATES else "new",
                "source": q.get("source", ""), "sector": q.get("sector", ""),
-               "since": q.get("since", ""), "until": q.get("until", "")}
+               "since": q.get("since", ""), "until": q.get("until", ""),
+               "q": q.get("q", "").strip()[:200], "show": q.get("show") if q.get("show") in SHOW else ""}
+    since_visit, seen_cookie = last_visit(request.cookies.get(SEEN_COOKIE), utcnow())
     with transaction(request.app.state.engine) as session:
         office = office_for(request, session, q.get("office"))
         names = sector_names(request_language(request))
@@ -104,18 +102,26 @@ def queue(request: Request):
             session=session, office_id=office.id, state=filters["state"],
             source_id=small_int(filters["source"]),
             sector=filters["sector"] if filters["sector"] in names or filters["sector"] == UNSECTORED else None,
-            since=_date(filters["since"]), until=_date(filters["until"]))
+            since=parse_date(filters["since"]), until=parse_date(filters["until"]))
+        entries, totals = arrange(session, items, since_visit=since_visit, query=filters["q"], show=filters["show"])
+        pager = paginate(entries, path="/queue", query=q, size=QUEUE_PAGE_SIZE)
         sources = session.scalars(select(Source).order_by(Source.name)).all()
-        versions = versions_by_lead(session, items)
-        shown = {item.id: preferred(versions[item.id], display_languages()) for item in items}
+        listed = [e.item for e in pager.rows]
+        versions = versions_by_lead(session, listed)
+        shown = {item.id: preferred(versions[item.id], display_languages()) for item in listed}
         # Approved items whose alert carries machine texts nobody has read: flagged, one click from review.
-        flags = {} if office is None or not items else {a.item_id: a for a in session.scalars(select(Alert).where(
-            Alert.office_id == office.id, Alert.item_id.in_([i.id for i in items]),
+        flags = {} if office is None or not listed else {a.item_id: a for a in session.scalars(select(Alert).where(
+            Alert.office_id == office.id, Alert.item_id.in_([i.id for i in listed]),
             (Alert.nynorsk_origin == "machine") | (Alert.bokmal_origin == "machine")))}
-        return render(request, "queue.html", {"flags": flags,
-            "office": office, "offices": _offices(session), "items": items, "filters": filters, "sources": sources,
-            "versions": versions, "shown": shown, "unsectored": UNSECTORED,
+        response = render(request, "queue.html", {
+            "office": office, "offices": _offices(session), "entries": pager.rows, "pager": pager,
+            "totals": totals, "filters": filters, "sources": sources, "since_visit": since_visit,
+            "bad_dates": [k for k in ("since", "until") if filters[k] and parse_date(filters[k]) is None],
+            "versions": versions, "shown": shown, "unsectored": UNSECTORED, "flags": flags,
             "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})
+    response.set_cookie(SEEN_COOKIE, seen_cookie, max_age=90 * 86400, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/queue")
+    return response
 
 
 def item_page(request: Request, session, item: Item, office: Organisation, *, values=None, errors=None,
@@ -144,6 +150,7 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
         "document": document_context(session=session, item=item, lang=language),
         "municipalities": region, "official_names": {m.id: municipality_name(m) for m in region},
         **entry_context(session, item, alert),
+        "field_phrase": field_phrase, "strength": strength,
     }, status_code=status_code)
 
 

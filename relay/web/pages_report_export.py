@@ -72,7 +72,7 @@ def report_alert_export(request: Request, alert_id: int, table: str, fmt: str):
         report = alert_report(session=session, alert_id=alert_id)
         read_at = utcnow()
     t = translator(language)
-    scope = alert_scope(report, read_at, t)
+    scope = alert_scope(report, read_at, t, language)
     return _download(alert_tables(report, t), table, fmt, f"relay-alert-{alert_id}", language, scope)
 
 
@@ -86,25 +86,26 @@ def report_municipality_export(request: Request, code: str, table: str, fmt: str
         report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
         read_at = utcnow()
     t = translator(language)
-    scope = municipality_scope(report, read_at, t)
+    scope = municipality_scope(report, read_at, t, language)
     return _download(municipality_tables(report, t), table, fmt, f"relay-municipality-{code}", language, scope)
 
 
-def alert_scope(report: AlertReport, read_at: datetime, t: Callable[..., str]) -> Scope:
+def alert_scope(report: AlertReport, read_at: datetime, t: Callable[..., str], language: str = "nb") -> Scope:
     """Which alert, whose, and when: what a reader opening relay-alert-17-….xlsx a week later needs.
     The labels are the report tables' own column headings."""
     alert = report.alert
     rows = [(t("reports.col.alert_id"), str(alert.id)), (t("reports.col.title"), alert.title),
             (t("reports.col.body"), body_name(alert.body, t)), (t("reports.col.office"), alert.office),
-            (t("reports.col.approved_at"), shown(alert.approved_at, "time")),
-            (t("reports.figures_as_of"), shown(read_at, "time"))]
+            (t("reports.col.approved_at"), shown(alert.approved_at, "time", language)),
+            (t("reports.figures_as_of"), shown(read_at, "time", language))]
     return Scope([alert.title], file_slug(alert.title, TITLE_SLUG), rows)
 
 
-def municipality_scope(report: MunicipalityReport, read_at: datetime, t: Callable[..., str]) -> Scope:
+def municipality_scope(report: MunicipalityReport, read_at: datetime, t: Callable[..., str],
+                       language: str = "nb") -> Scope:
     rows = [(t("reports.col.municipality"), report.name), (t("reports.col.code"), report.code),
             (t("reports.col.county"), report.county), (t("reports.col.office"), report.office),
-            (t("reports.figures_as_of"), shown(read_at, "time"))]
+            (t("reports.figures_as_of"), shown(read_at, "time", language))]
     return Scope([report.name], file_slug(report.name), rows)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -15,9 +14,11 @@ from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
+from relay.dates import show_date, show_moment
 from relay.i18n import LANGUAGES, translator
 from relay.settings import home
 from relay.web.access import admits, role_of
+from relay.web.banners import banner_for
 from relay.web.csrf import csrf_token
 
 LANGUAGE_COOKIE = "relay_lang"
@@ -56,13 +57,12 @@ def http_url(value) -> str:
     return url if url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url) else ""
 
 
-def local_moment(value: datetime, zone: str, *, seconds: bool = False) -> Markup:
-    """A stored time as the office's clock shows it, in a <time> element that keeps the exact instant.
-    Stored times are UTC; SQLite hands them back naive, so a naive value is read as UTC."""
+def local_moment(value: datetime, zone: str, *, seconds: bool = False, lang: str = "nb") -> Markup:
+    """A stored time as the office's clock shows it (relay.dates: 07.12.2026 kl. 23:14), in a <time>
+    element that keeps the exact instant. Stored times are UTC; SQLite hands them back naive."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    local = aware.astimezone(ZoneInfo(zone))
-    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     instant = aware.astimezone(UTC).isoformat(timespec="seconds")
+    shown = show_moment(aware, lang, zone, seconds=seconds)
     return Markup('<time datetime="{}">{}</time>').format(escape(instant), shown)
 
 
@@ -70,7 +70,21 @@ def local_moment(value: datetime, zone: str, *, seconds: bool = False) -> Markup
 def _local_time(ctx, value, seconds: bool = False):
     if not value:
         return ""
-    return local_moment(value, ctx["settings"].timezone, seconds=seconds)
+    return local_moment(value, ctx["settings"].timezone, seconds=seconds, lang=ctx.get("lang", "nb"))
+
+
+@pass_context
+def _moment_text(ctx, value):
+    """The same time as plain text, for a sentence built by t() (which would escape a <time> element)."""
+    return show_moment(value, ctx.get("lang", "nb"), ctx["settings"].timezone) if value else ""
+
+
+@pass_context
+def _local_date(ctx, value):
+    """A calendar date (an item's date, a deadline) in the page language's one format."""
+    if not value:
+        return ""
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat()[:10], show_date(value, ctx.get("lang", "nb")))
 
 
 def make_templates() -> Jinja2Templates:
@@ -78,6 +92,9 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["languages"] = WEB_LANGUAGES
     templates.env.filters["http_url"] = http_url
     templates.env.filters["local_time"] = _local_time
+    templates.env.filters["local_date"] = _local_date
+    templates.env.filters["moment_text"] = _moment_text
+    templates.env.filters["date_text"] = pass_context(lambda ctx, v: show_date(v, ctx.get("lang", "nb")))
     return templates
 
 
@@ -136,5 +153,6 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
         "language_links": language_links(request),
         "may": lambda route_name: admits(role, route_name),
     }
+    values["banner"] = banner_for(request, values["t"], language)
     values.update(context or {})
     return request.app.state.templates.TemplateResponse(request, template, values, status_code=status_code)

@@ -46,7 +46,8 @@ def test_it_drills_down_to_an_alert_and_a_municipality(run, receipts):
 
 def test_it_writes_xlsx_and_the_annual_pdf(run, receipts, tmp_path):
     run("national", "--format", "xlsx", "--output", str(tmp_path / "n.xlsx"))
-    assert "by_office" in load_workbook(tmp_path / "n.xlsx").sheetnames
+    sheets = load_workbook(tmp_path / "n.xlsx").sheetnames
+    assert "by_office" not in sheets and "Etter statsforvalter" in sheets
     year = json.loads(run("alert", str(receipts.alert_a), "--format", "json"))["alert"]["approved_at"][:4]
     run("annual", year, "--format", "pdf", "--output", str(tmp_path / "a.pdf"))
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")

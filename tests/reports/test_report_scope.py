@@ -42,7 +42,7 @@ def test_the_downloads_carry_the_filters(client_for, vestland):
     assert rows["Omfang"] == "Vestland · Barnevern · 2026"
     assert (rows["Fylke"], rows["Sektor"], rows["Fra måned"], rows["Til måned"]) == (
         "Vestland", "Barnevern", "2026-01", "2026-12")
-    assert "by_month" in book.sheetnames  # the tables follow, as before
+    assert "Etter måned" in book.sheetnames  # the tables follow, named after their captions (issue 21)
     plain = ministry.get("/reports/export/by_month.csv")
     assert plain.headers["content-disposition"] == 'attachment; filename="relay-reach-by_month.csv"'
 

@@ -61,9 +61,9 @@ def start_server(engine, tmp_path, **overrides):
     return base, settings, stop
 
 
-def page_as(browser, base, settings, engine, user_id, locale="nb-NO"):
+def page_as(browser, base, settings, engine, user_id, locale="nb-NO", viewport=None):
     """A fresh browser context, signed in as the user (None: anonymous), recording CSP reports."""
-    context = browser.new_context(locale=locale)
+    context = browser.new_context(locale=locale, **({"viewport": viewport} if viewport else {}))
     if user_id is not None:
         with transaction(engine) as s:
             cookie = session_cookie_value(settings, s.get(User, user_id))

@@ -90,7 +90,7 @@ def test_the_acknowledgement_receipt_shows_norwegian_time_not_utc(client_for, en
         at = session.scalars(select(Acknowledgement.acknowledged_at).where(
             Acknowledgement.alert_id == world.alert_a, Acknowledgement.contact_id == world.contact)).one()
     local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(ZoneInfo(settings.timezone))
-    assert local.strftime("%d.%m.%Y %H:%M") in done.text
+    assert local.strftime("%d.%m.%Y kl. %H:%M") in done.text  # one format on every page (issue 21)
     assert " UTC" not in done.text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -37,8 +38,8 @@ def test_source_times_are_shown_on_the_offices_clock(client_for, world, engine):
     _source(engine, last_success_at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC), last_error="HTTP 503",
             last_error_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
     page = client_for("ministry").get("/admin/sources")
-    assert '<time datetime="2026-12-31T23:30:00+00:00">2027-01-01 00:30</time>' in page.text
-    assert '<time datetime="2026-07-01T10:00:00+00:00">2026-07-01 12:00</time>' in page.text  # summer time
+    assert '<time datetime="2026-12-31T23:30:00+00:00">01.01.2027 kl. 00:30</time>' in page.text
+    assert '<time datetime="2026-07-01T10:00:00+00:00">01.07.2026 kl. 12:00</time>' in page.text  # summer time
     assert " UTC" not in page.text
 
 
@@ -101,9 +102,14 @@ def test_the_audit_log_filters_and_exports_csv(client_for, world, engine):
     assert "<code>item.reject</code>" not in ministry.get(f"/admin/audit?office={world.office_b}").text
     export = ministry.get("/admin/audit.csv?action=item.reject")
     assert export.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(export.text)))
-    assert [r["action"] for r in rows] == ["item.reject"] and rows[0]["entity_id"] == str(world.item)
-    assert rows[0]["after"].startswith('{"note"')  # JSON, and a formula never leads a cell
+    # like the report downloads: byte-order mark, semicolons, Norwegian headers and dates (issue 21)
+    assert export.text.startswith("\ufeffTid;Utført av;Handling;Gjelder;Id;Embete;Før;Etter\r\n")
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff")), delimiter=";"))
+    assert [r["Handling"] for r in rows] == ["item.reject"] and rows[0]["Id"] == str(world.item)
+    assert rows[0]["Embete"] == "Statsforvalteren i Vestland"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d", rows[0]["Tid"])
+    assert rows[0]["Etter"].startswith('{"note"')  # JSON, and a formula never leads a cell
+    assert ministry.get("/admin/audit.csv?since=01.01.2999").text.count("\n") == 1
     assert ministry.get("/admin/audit.csv?since=2999-01-01").text.count("\n") == 1
 
 

@@ -77,7 +77,7 @@ def test_it_approves_an_item_into_an_alert_for_the_region(client_for, world, eng
     gov = client_for("governor_a")
     done = gov.post(f"/queue/{world.item}/approve", data=_approve_form(csrf_of(gov)), follow_redirects=False)
     assert done.status_code == 303
-    alert_id = int(done.headers["location"].rsplit("/", 1)[1])
+    alert_id = _alert_id(done)
     with transaction(engine) as s:
         alert = s.get(Alert, alert_id)
         assert alert.office_id == world.office_a and alert.title_nn == "Samvær etter omsorgsovertaking"
@@ -94,7 +94,7 @@ def test_it_targets_only_the_municipalities_ticked(client_for, world, engine):
     assert done.status_code == 303
     with transaction(engine) as s:
         assert s.scalars(select(AlertTarget.municipality_id)).all().count(world.munis_a[1]) <= 1
-        alert = s.get(Alert, int(done.headers["location"].rsplit("/", 1)[1]))
+        alert = s.get(Alert, _alert_id(done))
         assert [t.municipality_id for t in alert.targets] == [world.munis_a[0]]
 
 
@@ -116,11 +116,20 @@ def test_form_errors_keep_every_typed_value_and_are_announced(client_for, world,
 
 def test_an_unparseable_deadline_and_no_sectors_are_errors(client_for, world):
     gov = client_for("governor_a")
-    form = _approve_form(csrf_of(gov), ack_deadline="31.12.2099")
+    form = _approve_form(csrf_of(gov), ack_deadline="31/12/2099")
     form.pop("sectors")
     page = gov.post(f"/queue/{world.item}/approve", data=form)
     assert page.status_code == 400
     assert 'aria-describedby="f-ack_deadline-hint f-ack_deadline-error"' in page.text and 'id="f-sectors-error"' in page.text
+
+
+def test_a_deadline_typed_as_the_hint_says_is_saved(client_for, world, engine):
+    gov = client_for("governor_a")
+    done = gov.post(f"/queue/{world.item}/approve", data=_approve_form(csrf_of(gov), ack_deadline="31.12.2099"),
+                    follow_redirects=False)
+    assert done.status_code == 303
+    with transaction(engine) as s:
+        assert s.get(Alert, _alert_id(done)).ack_deadline.isoformat() == "2099-12-31"
 
 
 def test_the_nynorsk_draft_fills_the_nn_fields_and_keeps_the_rest(client_for, world):
@@ -236,7 +245,7 @@ def test_the_language_links_of_a_rejected_form_lead_to_a_page_that_loads(client_
 def test_an_approved_item_shows_its_alert_instead_of_a_second_approval_form(client_for, world, engine):
     gov = client_for("governor_a")
     done = gov.post(f"/queue/{world.item}/approve", data=_approve_form(csrf_of(gov)), follow_redirects=False)
-    alert_url = done.headers["location"]
+    alert_url = done.headers["location"].split("?")[0]
     page = gov.get(f"/queue/{world.item}")
     assert f'href="{alert_url}"' in page.text and "Samvær etter omsorgsovertakelse" in page.text
     assert f'action="/queue/{world.item}/approve"' not in page.text and f'action="/queue/{world.item}/reject"' not in page.text
@@ -269,3 +278,8 @@ def test_after_an_error_the_municipality_hint_counts_what_is_ticked(client_for, 
     page = gov.post(f"/queue/{world.item}/approve", data=form)
     assert page.status_code == 400
     assert f"1 av {len(world.munis_a)} kommuner i embetet er valgt." in page.text and "Alle " not in page.text
+
+
+def _alert_id(redirect) -> int:
+    """The alert an approval redirected to (/alerts/<id>?notice=approved#notice)."""
+    return int(re.search(r"/alerts/(\d+)", redirect.headers["location"]).group(1))
