@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from relay.tagging.features import VERSION as FEATURES_VERSION
 from relay.tagging.features import item_fields, plain_words, traced, word_features, words
 
 FORMAT = "relay-sector-model"
@@ -132,7 +133,7 @@ class SectorModel:
         for (t, w), value in sorted(share.items(), key=lambda kv: -kv[1])[:EVIDENCE_WORDS]:
             name, text = traces[t]
             _, start, end = found.setdefault(t, words(text))[w]
-            out.append((name, start, end, text[start:end], round(value, 4)))
+            out.append((name, start, end, text[start:end], round(float(value), 4)))
         return out
 
     def to_json(self) -> dict:
@@ -159,6 +160,10 @@ class SectorModel:
                         {k: data[k] for k in ("trained_on", "figures", "created", "settings") if k in data})
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"model file is damaged: {exc!r}") from None
+        made_with = model.info.get("settings", {}).get("features_version")
+        if made_with is not None and made_with != FEATURES_VERSION:
+            raise ModelFileError(f"model made with features version {made_with}, this Relay computes version "
+                                 f"{FEATURES_VERSION}; retrain with `relay tag train`")
         if len(model.intercepts) != len(classes):
             raise ModelFileError("model file is damaged: one intercept per sector expected")
         return model
