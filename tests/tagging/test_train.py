@@ -79,7 +79,7 @@ def test_exact_match_no_sector_shares_and_bootstrap_intervals():
              (_ex("c", set()), _pred()), (_ex("d", {"education"}), _pred("education", "housing"))]
     report: Report = score(pairs)
     assert report.exact_match == 0.5
-    assert report.macro_f1_judged == 0.0  # no class has ten gold items
+    assert report.macro_f1_judged is None  # no class has ten gold items: nothing to judge
     assert report.no_sector == 0.5 and report.no_sector_relevant == pytest.approx(1 / 3)
     intervals = bootstrap(report, rounds=200)
     for key in ("housing", "education", "micro", "macro"):
