@@ -29,6 +29,7 @@ from relay.tagging.features import item_fields, plain_words, traced, word_featur
 
 FORMAT = "relay-sector-model"
 VERSION = 1
+WORD_CACHE = 200_000  # words whose feature rows are remembered (about 40 MB at most)
 EVIDENCE_WORDS = 5  # words shown per model tag: enough to see why, few enough to read
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class SectorModel:
         """(feature rows, their L2-normalised sublinear tf-idf values), as scikit-learn computed them."""
         rows: list[int] = []
         index, cache = self._index, self._word_rows
+        if len(cache) > WORD_CACHE:
+            cache.clear()  # a long-running service meets ever new words; memory stays bounded
         for _, text in item_fields(item, passages):
             found = plain_words(text)
             for word in found:
@@ -158,7 +161,7 @@ class SectorModel:
                         None if data.get("floor") is None else float(data["floor"]),
                         {k: float(v) for k, v in data.get("alone", {}).items()},
                         {k: data[k] for k in ("trained_on", "figures", "created", "settings") if k in data})
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ModelFileError(f"model file is damaged: {exc!r}") from None
         made_with = model.info.get("settings", {}).get("features_version")
         if made_with is not None and made_with != FEATURES_VERSION:

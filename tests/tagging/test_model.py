@@ -93,6 +93,8 @@ def test_a_saved_model_reads_back_identically_and_the_bytes_do_not_depend_on_the
     (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 99}).encode()), "retrain"),
     (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 1, "classes": ["a"]}).encode()),
      "damaged"),
+    (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 1, "classes": ["a"], "intercepts": [0],
+                               "features": {"w x": [1.0, {"5": 1.0}]}, "thresholds": {}}).encode()), "damaged"),
     (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 1, "classes": [], "intercepts": [],
                                "features": {}, "thresholds": {}, "settings": {"features_version": 1}}).encode()),
      "features version 1, this Relay computes version 2"),
