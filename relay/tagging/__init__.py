@@ -5,5 +5,8 @@
     relevance.check(item, decisions)                Norway/key-case gate; municipal or context only
     apply.tag_item / retag / set_human_tag          the database side; human tags are never touched;
                                                     reads document passages as "document.<part>" fields
-    datasets + evaluate                             `relay tag eval`
+    datasets + evaluate                             `relay tag eval`: rules, model and both
+    features, model, combine                        the learned model beside the rules (docs/tagging.md)
+    train, vocabulary                               `relay tag train` (scikit-learn, tune splits only)
+    feedback                                        governors' sector decisions as labels (tag_label)
 """

@@ -6,6 +6,8 @@
    words that raised the score most, with their positions, and the probability as the tag's score.
 3. When neither gave the item any sector, the model's best sector is added if it reaches the
    floor (also learned on tune), so fewer relevant items reach governors with no sector at all.
+   Only for items with at least FLOOR_WORDS words: on a bare title ("CASE OF M.H. AND OTHERS") one
+   weak word carries the whole normalised vector, and a guess there would be a guess.
 
 The model never removes a rule's sector, and a governor's decision beats both (relay.tagging.apply).
 """
@@ -17,10 +19,16 @@ from collections.abc import Iterable
 import numpy as np
 
 from relay.tagging.engine import Evidence, Match, TagDecision, tag
+from relay.tagging.features import item_fields, plain_words
 from relay.tagging.model import Score, SectorModel
 from relay.tagging.sectors import SECTOR_IDS, Ruleset
 
 MODEL_RULE = "model"  # the rule id a model tag's evidence carries
+FLOOR_WORDS = 8
+
+
+def enough_words(item, passages=()) -> bool:
+    return sum(len(plain_words(text)) for _, text in item_fields(item, passages)) >= FLOOR_WORDS
 
 
 def model_decision(score: Score, model: SectorModel, item, passages=()) -> TagDecision:
@@ -44,7 +52,7 @@ def combine(rules: list[TagDecision], probs: np.ndarray, model: SectorModel, ite
         sector = model.classes[n]
         if sector not in chosen:
             chosen[sector] = model_decision(Score(sector, float(probs[n])), model, item, passages)
-    if not chosen and model.floor is not None and len(probs):
+    if not chosen and model.floor is not None and len(probs) and enough_words(item, passages):
         best = int(np.argmax(probs))
         if probs[best] >= model.floor:
             chosen[model.classes[best]] = model_decision(Score(model.classes[best], float(probs[best])), model, item,

@@ -89,6 +89,13 @@ class Report:
         return sum(c.f1 for c in used) / len(used) if used else 0.0
 
     @property
+    def macro_f1_judged(self) -> float | None:
+        """Macro-F1 over the classes with at least MIN_SUPPORT gold items (the ones whose F1 means something);
+        None when no class has that many."""
+        used = [c for c in self.classes.values() if c.support >= MIN_SUPPORT]
+        return sum(c.f1 for c in used) / len(used) if used else None
+
+    @property
     def macro_precision(self) -> float:
         used = [c for c in self.classes.values() if c.support or c.fp]
         return sum(c.precision for c in used) / len(used) if used else 0.0
@@ -158,6 +165,7 @@ def format_report(report: Report, *, title: str, show_misses: int = 50, interval
                   f"{m.support:5} {m.tp:5} {m.fp:5} {m.fn:5}",
               f"{'macro':28} {report.macro_precision:6.3f} {report.macro_recall:6.3f} {report.macro_f1:6.3f} "
               f"{_ci(intervals, 'macro'):>13}",
+              f"{'macro, support >= ' + str(MIN_SUPPORT):28} {'':6} {'':6} {_or_none(report.macro_f1_judged):>6}",
               f"{'exact-set match':28} {report.exact_match:6.3f}",
               f"{'no sector (all items)':28} {report.no_sector:6.3f}",
               f"{'no sector (gold has one)':28} {report.no_sector_relevant:6.3f}"]
@@ -173,6 +181,10 @@ def format_report(report: Report, *, title: str, show_misses: int = 50, interval
                 why = "; ".join(_why(e) for e in d.evidence[:4])
                 lines.append(f"    {d.sector} {d.score:.2f}: {why}")
     return "\n".join(lines)
+
+
+def _or_none(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 def _ci(intervals: Intervals | None, key: str) -> str:

@@ -16,8 +16,16 @@ import re
 from collections.abc import Iterable
 
 _WORD = re.compile(r"\w+")
+VERSION = 2  # raise on any change to what a feature is: a model file records it, and a mismatch is refused
 PIECE = 4  # window length inside long words: short enough for compound parts, long enough to mean something
 LONG = 6  # shorter words are read whole; their windows would be noise ("care" → "care")
+# States and their adjectives are no sector evidence: in the UPR sets "Norway" co-occurs with Sami
+# recommendations, and every item Relay shows concerns Norway, so the word would tag Sami everywhere.
+STATES = frozenset({
+    "norway", "norwegian", "norwegians", "norge", "noreg", "norsk", "norske", "sweden", "swedish", "sverige",
+    "svensk", "svenska", "denmark", "danish", "danmark", "finland", "finnish", "suomi", "iceland", "icelandic",
+    "island", "norvège", "suède", "danemark", "islande",
+})
 # Metadata the model reads besides title and text: publishers' labels and the UN subjects, as words.
 META_FIELDS = ("issue", "subjects", "themes", "affected_persons", "upr_issues", "conclusion")
 
@@ -33,12 +41,12 @@ def lower(text: str) -> str:
 def words(text: str) -> list[tuple[str, int, int]]:
     """(word, start, end) for every word that can carry meaning: two letters or more, not a number."""
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(lower(text))
-            if len(m.group()) > 1 and not m.group().isdigit()]
+            if len(m.group()) > 1 and not m.group().isdigit() and m.group() not in STATES]
 
 
 def plain_words(text: str) -> list[str]:
     """words(text) without positions: the scorer's fast path."""
-    return [w for w in _WORD.findall(lower(text)) if len(w) > 1 and not w.isdigit()]
+    return [w for w in _WORD.findall(lower(text)) if len(w) > 1 and not w.isdigit() and w not in STATES]
 
 
 def word_features(word: str) -> list[str]:

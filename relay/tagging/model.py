@@ -24,10 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from relay.tagging.features import VERSION as FEATURES_VERSION
 from relay.tagging.features import item_fields, plain_words, traced, word_features, words
 
 FORMAT = "relay-sector-model"
 VERSION = 1
+WORD_CACHE = 200_000  # words whose feature rows are remembered (about 40 MB at most)
 EVIDENCE_WORDS = 5  # words shown per model tag: enough to see why, few enough to read
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class SectorModel:
         """(feature rows, their L2-normalised sublinear tf-idf values), as scikit-learn computed them."""
         rows: list[int] = []
         index, cache = self._index, self._word_rows
+        if len(cache) > WORD_CACHE:
+            cache.clear()  # a long-running service meets ever new words; memory stays bounded
         for _, text in item_fields(item, passages):
             found = plain_words(text)
             for word in found:
@@ -132,7 +136,7 @@ class SectorModel:
         for (t, w), value in sorted(share.items(), key=lambda kv: -kv[1])[:EVIDENCE_WORDS]:
             name, text = traces[t]
             _, start, end = found.setdefault(t, words(text))[w]
-            out.append((name, start, end, text[start:end], round(value, 4)))
+            out.append((name, start, end, text[start:end], round(float(value), 4)))
         return out
 
     def to_json(self) -> dict:
@@ -157,8 +161,12 @@ class SectorModel:
                         None if data.get("floor") is None else float(data["floor"]),
                         {k: float(v) for k, v in data.get("alone", {}).items()},
                         {k: data[k] for k in ("trained_on", "figures", "created", "settings") if k in data})
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ModelFileError(f"model file is damaged: {exc!r}") from None
+        made_with = model.info.get("settings", {}).get("features_version")
+        if made_with is not None and made_with != FEATURES_VERSION:
+            raise ModelFileError(f"model made with features version {made_with}, this Relay computes version "
+                                 f"{FEATURES_VERSION}; retrain with `relay tag train`")
         if len(model.intercepts) != len(classes):
             raise ModelFileError("model file is damaged: one intercept per sector expected")
         return model

@@ -20,8 +20,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from relay.tagging.combine import enough_words
 from relay.tagging.datasets import UPR_MERGE, Example, load
 from relay.tagging.engine import tag
+from relay.tagging.features import VERSION as FEATURES_VERSION
 from relay.tagging.features import item_features
 from relay.tagging.model import SectorModel
 from relay.tagging.sectors import SECTOR_IDS, Ruleset
@@ -158,7 +160,7 @@ def floor(rows: list[Labelled], probs, fired: list[set[str]], cut: dict[str, flo
         tp = fp = fn = 0.0
         for row, p, rules in zip(rows, probs, fired, strict=True):
             said = set(rules) | {s for s, v in p.items() if v >= cut.get(s, 1.01)}
-            if not said and f is not None and p:
+            if not said and f is not None and p and enough_words(row.item):
                 best = max(p, key=p.get)
                 if p[best] >= f:
                     said = {best}
@@ -196,7 +198,8 @@ def train(names: Iterable[str], *, ruleset: Ruleset, extra: Iterable[Labelled] =
     model.info = {"trained_on": {"datasets": names, "splits": "tune", "items": len(rows),
                                  "decision_items": len(extra), "vocabulary_terms": len(vocab),
                                  "sha256": data_hash(rows + vocab)},
-                  "settings": {"C": c, "folds": FOLDS, "min_df": 2, "features": "words, word pairs, word pieces"},
+                  "settings": {"C": c, "folds": FOLDS, "min_df": 2, "features": "words, word pairs, word pieces",
+                               "features_version": FEATURES_VERSION},
                   "figures": _figures(rows, probs, fired, cut, model.floor)}
     return model
 

@@ -45,11 +45,19 @@ def test_below_its_threshold_the_model_adds_nothing_and_it_never_removes_a_rule_
 
 def test_the_floor_gives_an_untagged_item_its_best_sector_and_only_then():
     lenient = flood_model(threshold=0.9999, floor=0.5)
-    assert _sectors(tag_with_model({"text": "floods"}, ruleset=RULES, model=lenient)) == {
+    long_enough = "Many floods hit the valley last spring and summer this year"
+    assert _sectors(tag_with_model({"text": long_enough}, ruleset=RULES, model=lenient)) == {
         "planning-environment": "model"}
     assert _sectors(tag_with_model({"text": CARE + " floods"}, ruleset=RULES, model=lenient)) == {
         "child-welfare": "rule"}
-    assert _sectors(tag_with_model({"text": "the"}, ruleset=RULES, model=lenient)) == {}  # 0.007 < floor
+    nothing = "The meeting of the committee was held in the spring"
+    assert _sectors(tag_with_model({"text": nothing}, ruleset=RULES, model=lenient)) == {}  # 0.007 < floor
+
+
+def test_a_bare_title_gets_no_guess_from_the_floor():
+    lenient = flood_model(threshold=0.9999, floor=0.5)
+    assert _sectors(tag_with_model({"title": "Floods: CASE OF M.H. AND OTHERS", "text": ""}, ruleset=RULES,
+                                   model=lenient)) == {}  # seven words: below FLOOR_WORDS
 
 
 def test_the_three_taggers_eval_compares():

@@ -15,6 +15,7 @@ from relay.settings import get_settings
 from relay.tagging.apply import set_human_tag, tag_item
 from relay.tagging.feedback import decision_examples, decision_rows
 from relay.tagging.sectors import get_ruleset
+from relay.tagging.train import labelled
 from tests import factories
 
 RULES = get_ruleset("config/sectors.toml")
@@ -85,3 +86,15 @@ def test_the_cli_measures_against_decisions(relay, engine):
 def test_the_cli_refuses_a_dataset_and_decisions_together_or_neither(relay):
     assert relay("eval", "norway", "--from-decisions").exit_code == 2
     assert relay("eval").exit_code == 2
+
+
+def test_train_includes_governors_decisions(relay, engine, tmp_path):
+    from relay.tagging.model import load
+
+    _decided(engine)
+    out = tmp_path / "with-decisions.json.gz"
+    result = relay("train", "norway", "--from-decisions", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "1 items with governors' decisions added" in result.output
+    trained = load(out).info["trained_on"]
+    assert trained["decision_items"] == 1 and trained["items"] == len(labelled(["norway"])) + 1

@@ -64,6 +64,12 @@ def test_word_positions_hold_in_the_original_text_when_lower_casing_changes_its_
     assert [w for w, _, _ in found][1:] == ["omsorgsovertakinga", "kommunen"]
 
 
+def test_state_names_are_no_evidence():
+    # In the UPR sets "Norway" co-occurs with Sami recommendations; every item Relay shows concerns Norway.
+    assert analyse("Norway Noreg Sweden") == []
+    assert [w for w, _, _ in words("Sami in Norway")] == ["sami", "in"]
+
+
 def test_compounds_share_word_pieces_across_languages():
     pieces = {f for f in analyse("barnevernsinstitusjonen") if f.startswith("c ")}
     assert {"c inst", "c stit", "c tusj"} <= pieces
@@ -87,6 +93,11 @@ def test_a_saved_model_reads_back_identically_and_the_bytes_do_not_depend_on_the
     (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 99}).encode()), "retrain"),
     (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 1, "classes": ["a"]}).encode()),
      "damaged"),
+    (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 1, "classes": ["a"], "intercepts": [0],
+                               "features": {"w x": [1.0, {"5": 1.0}]}, "thresholds": {}}).encode()), "damaged"),
+    (gzip.compress(json.dumps({"format": "relay-sector-model", "version": 1, "classes": [], "intercepts": [],
+                               "features": {}, "thresholds": {}, "settings": {"features_version": 1}}).encode()),
+     "features version 1, this Relay computes version 2"),
 ])
 def test_a_bad_model_file_is_refused_with_the_reason(tmp_path, body, reason):
     path = tmp_path / "m.json.gz"

@@ -79,6 +79,7 @@ def test_exact_match_no_sector_shares_and_bootstrap_intervals():
              (_ex("c", set()), _pred()), (_ex("d", {"education"}), _pred("education", "housing"))]
     report: Report = score(pairs)
     assert report.exact_match == 0.5
+    assert report.macro_f1_judged is None  # no class has ten gold items: nothing to judge
     assert report.no_sector == 0.5 and report.no_sector_relevant == pytest.approx(1 / 3)
     intervals = bootstrap(report, rounds=200)
     for key in ("housing", "education", "micro", "macro"):
@@ -86,3 +87,20 @@ def test_exact_match_no_sector_shares_and_bootstrap_intervals():
         assert 0.0 <= low <= high <= 1.0
     assert intervals["micro"][0] <= report.micro.f1 <= intervals["micro"][1]
     assert bootstrap(report, rounds=200) == intervals  # seeded: the same data prints the same interval
+
+
+def test_without_a_model_file_eval_measures_the_rules_and_says_why(tmp_path, monkeypatch):
+    from relay.settings import get_settings
+    from relay.tagging import model as sector_model
+
+    monkeypatch.setenv("RELAY_SECTOR_MODEL_FILE", str(tmp_path / "absent.json.gz"))
+    get_settings.cache_clear()
+    sector_model._cached.cache_clear()
+    try:
+        result = CliRunner().invoke(tag, ["eval", "norway", "--split", "tune", "--misses", "0"])
+        assert result.exit_code == 0, result.output
+        assert "no sector model: the rules alone are measured" in result.output
+        assert "rules: norway" in result.output and "combined: norway" not in result.output
+        assert CliRunner().invoke(tag, ["eval", "norway", "--mode", "model"]).exit_code == 2
+    finally:
+        get_settings.cache_clear()
