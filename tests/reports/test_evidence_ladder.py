@@ -184,3 +184,20 @@ def test_a_late_bounce_moves_a_handed_over_pair_down(engine, settings, monkeypat
 def test_only_a_mailbox_level_status_fails_the_address_at_once(status, remote, at_once):
     recipient = RecipientResult(recipient="kari@kommune.test", action="failed", status=status, remote_mta=remote)
     assert mailbox_level(recipient, Report(kind="dsn", reporting_mta="mx.relay.test")) is at_once
+
+
+def test_the_demo_reports_say_its_mail_was_written_locally_not_sent(register, settings):
+    """`relay run --demo` writes its mail to the Maildir: its report must not call any of it delivered,
+    even the pair someone acknowledged."""
+    from relay.demo import load_demo
+
+    load_demo(settings=settings, engine=register)
+    ensure_fresh(register)
+    with transaction(register) as session:
+        national = national_report(session=session, filters=Filters(), language="nb")
+    totals = national.totals
+    assert totals.targeted > 0 and totals.acknowledged == 1
+    # The two municipalities with contacts: written locally; the rest of Vestland has nobody at all.
+    assert totals.local == totals.sent == 2 and totals.handed_over == totals.confirmed == totals.reached == 0
+    assert totals.not_sent_gap == totals.targeted - 2
+    assert next(r for r in national.ladder if r.rung == "local").label == "Skrevet lokalt, ikke sendt"
