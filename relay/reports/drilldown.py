@@ -23,7 +23,7 @@ from relay.models import (
 )
 from relay.reports.figures import histogram_median
 from relay.reports.labels import MUNICIPALITY_KINDS, Register, sector_ids
-from relay.reports.national import alert_summary, contact_health
+from relay.reports.national import alert_summary, contact_health, fallback_states
 from relay.reports.reach import latency_hours
 from relay.reports.refresh import is_reached, rung_counts
 from relay.reports.schemas import (
@@ -164,4 +164,5 @@ def municipality_report(*, session: Session, code: str, office_id: int | None = 
         office=register.name(muni.office_id), totals=figures_of([row for row, _ in found]),
         alerts=[_pair(row, register, title) for row, title in found], missing_sectors=missing,
         contacts=contact_health(session, register, municipality_id=muni.id),
+        fallback_failing=fallback_states(session).get(muni.id) == "bouncing",
     )

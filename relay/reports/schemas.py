@@ -236,6 +236,7 @@ class MunicipalityReport(BaseModel):
     alerts: list[PairLadder]
     missing_sectors: list[str]
     contacts: list[ContactHealth] = Field(description="its contacts (status and hard bounces)")
+    fallback_failing: bool = Field(False, description="its fallback address (postmottak) refuses mail")
 
 
 class AnnualReport(BaseModel):

@@ -147,6 +147,8 @@ def test_the_contacts_page_and_the_gap_table_say_no_working_address(engine, dead
     assert 'data-no-address="4699"' in html and "Ingen fungerende adresse" in html
     page = client_for("ministry").get("/reports").text
     assert "postmottak avviser e-post" in page and "ingen fungerende adresse" in page
+    municipality = client_for("ministry").get("/reports/municipalities/4699").text
+    assert 'id="no-working-address"' in municipality
 
 
 def test_a_late_bounce_moves_a_handed_over_pair_down(engine, settings, monkeypatch):
