@@ -135,10 +135,12 @@ def _gaps(session: Session, register: Register, filters: Filters, names: dict[st
 def _gaps_by_county(register: Register, gaps: list[GapRow]) -> list[GapCount]:
     counts: dict[str, list[int]] = {}
     for gap in gaps:
-        entry = counts.setdefault(gap.county, [0, 0])
+        entry = counts.setdefault(gap.county, [0, 0, 0])
         entry[0] += 1
         entry[1] += len(gap.missing)
-    return [GapCount(key=county, label=county, municipalities=m, gaps=g) for county, (m, g) in sorted(counts.items())]
+        entry[2] += gap.severity == "no-address"
+    return [GapCount(key=county, label=county, municipalities=m, gaps=g, no_address=n)
+            for county, (m, g, n) in sorted(counts.items())]
 
 
 def _gaps_by_sector(gaps: list[GapRow], names: dict[str, str]) -> list[GapCount]:

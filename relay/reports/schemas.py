@@ -127,6 +127,7 @@ class GapCount(BaseModel):
     label: str
     municipalities: int = Field(description="municipalities with at least one gap (by county) / without a subscriber (by sector)")
     gaps: int = Field(description="municipality × sector pairs without an active subscriber")
+    no_address: int = Field(0, description="municipalities with no working address at all (by county)")
 
 
 class ContactHealth(BaseModel):

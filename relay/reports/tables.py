@@ -113,7 +113,8 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
     ]
     gaps = Table("gaps_by_county", t("reports.table.gaps_by_county"), [
         Column("label", t("reports.col.county")), Column("municipalities", t("reports.col.gap_municipalities"), "int"),
-        Column("gaps", t("reports.col.gaps"), "int")], [[g.label, g.municipalities, g.gaps] for g in report.gaps_by_county])
+        Column("gaps", t("reports.col.gaps"), "int"), Column("no_address", t("evidence.col.no_address"), "int")],
+        [[g.label, g.municipalities, g.gaps, g.no_address] for g in report.gaps_by_county])
     by_sector = Table("gaps_by_sector", t("reports.table.gaps_by_sector"), [
         Column("label", t("reports.col.sector")), Column("municipalities", t("reports.col.without_subscriber"), "int")],
         [[g.label, g.municipalities] for g in report.gaps_by_sector])

@@ -121,6 +121,12 @@ def test_municipality_table_gaps_and_bouncing_contacts_equal_the_truth(year):
     assert got == {m: expected.get(m, (0, 0, 0, 0, 0)) for m in world.munis}
     gaps = truth.gaps(world)
     assert {g.code: g.missing for g in report.gaps} == gaps
+    severity = truth.gap_severity(world)
+    assert {g.code: g.severity for g in report.gaps} == severity
+    assert {"no-address", "uncovered", "sectors"} <= set(severity.values())
+    assert {g.code for g in report.gaps if g.fallback_failing} == {
+        m["code"] for k, m in world.munis.items() if world.contacts.get(f"f{k}", {}).get("status") == "bouncing"
+        and m["code"] in gaps}
     assert {g.key: g.municipalities for g in report.gaps_by_sector} == {
         s: n for s in simulation.SECTORS if (n := sum(s in m for m in gaps.values()))}
     assert {c.email for c in report.bouncing} == truth.bouncing(world)

@@ -138,6 +138,19 @@ def gaps(world: World, office: int | None = None) -> dict[str, list[str]]:
     return out
 
 
+def gap_severity(world: World, office: int | None = None) -> dict[str, str]:
+    """municipality code → no-address / uncovered / sectors, from whether its postmottak works."""
+    out = {}
+    for code, missing in gaps(world, office).items():
+        muni_id = next(m for m, v in world.munis.items() if v["code"] == code)
+        fallback = world.contacts.get(f"f{muni_id}")
+        if fallback is not None and fallback["status"] == "active":
+            out[code] = "sectors"
+        else:
+            out[code] = "no-address" if len(missing) == len(SECTORS) else "uncovered"
+    return out
+
+
 def bouncing(world: World, office: int | None = None) -> set[str]:
     return {f"{k}@k{c['muni']}.test" for k, c in world.contacts.items() if c["status"] == "bouncing"
             and (office is None or world.munis[c["muni"]]["office"] == office)}
