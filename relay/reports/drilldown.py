@@ -152,7 +152,7 @@ def municipality_report(*, session: Session, code: str, office_id: int | None = 
     muni = find_municipality(session, code)
     register = Register.load(session)
     query = (select(ReportReach, Alert.title_nb).join(Alert, Alert.id == ReportReach.alert_id)
-             .where(ReportReach.municipality_id == muni.id)
+             .where(ReportReach.municipality_id == muni.id, Alert.status == "active")
              .order_by(ReportReach.approved_at.desc(), ReportReach.alert_id.desc()))
     if office_id is not None:
         query = query.where(ReportReach.office_id == office_id)

@@ -26,7 +26,7 @@ NOT_SENT, FAILED, LOCAL, IN_PROGRESS, HANDED_OVER, CONFIRMED = (
     "not-sent", "failed", "local", "in-progress", "handed-over", "confirmed")
 # Weakest first: a pair takes the highest of its messages' rungs.
 ORDER = (NOT_SENT, FAILED, LOCAL, IN_PROGRESS, HANDED_OVER, CONFIRMED)
-GAP, NOT_YET_DUE = "gap", "not-yet-due"
+GAP, NOT_YET_DUE, WITHDRAWN = "gap", "not-yet-due", "withdrawn"
 # How the message was accepted (ReportReach.acceptance; the pages say which a figure rests on).
 SMARTHOST, DIRECT = "smarthost", "direct"
 # Message.remote_host values that name no mail server: relay/delivery/maildir.py, relay/delivery/direct.py.
@@ -78,15 +78,17 @@ def message_rung(m: MessageFacts, *, now: datetime, quiet: timedelta = DEFAULT_Q
     return Rung(IN_PROGRESS, SMARTHOST, settles)
 
 
-def pair_rung(messages: list[Rung], *, person_evidence: bool, routable: bool) -> tuple[Rung, str | None]:
+def pair_rung(messages: list[Rung], *, person_evidence: bool, routable: bool,
+              withdrawn: bool = False) -> tuple[Rung, str | None]:
     """The pair's rung and, for not-sent, its reason. person_evidence: a human click or an
-    acknowledgement; routable: the municipality has a working address for one of the alert's sectors."""
+    acknowledgement; routable: the municipality has a working address for one of the alert's sectors;
+    withdrawn: the alert was withdrawn (its pairs are shown, never counted in the roll-ups)."""
     if messages and all(m.name == LOCAL for m in messages):
         return Rung(LOCAL), None
     if person_evidence:
         return Rung(CONFIRMED), None
     if not messages:
-        return Rung(NOT_SENT), NOT_YET_DUE if routable else GAP
+        return Rung(NOT_SENT), WITHDRAWN if withdrawn else NOT_YET_DUE if routable else GAP
     best = max(messages, key=lambda r: ORDER.index(r.name))
     if best.name == IN_PROGRESS:
         # The earliest moment any of its messages settles is when the pair must be looked at again.

@@ -203,3 +203,20 @@ def test_the_demo_reports_say_its_mail_was_written_locally_not_sent(register, se
     assert totals.local == totals.sent == 2 and totals.handed_over == totals.confirmed == totals.reached == 0
     assert totals.not_sent_gap == totals.targeted - 2
     assert next(r for r in national.ladder if r.rung == "local").label == "Skrevet lokalt, ikke sendt"
+
+
+def test_a_withdrawn_alerts_pairs_say_so_and_count_nowhere(engine, settings):
+    with transaction(engine) as session:
+        office = make_office(session)
+        munis = [make_municipality(session, office=office, code=c) for c in ("4690", "4691")]
+        make_contact(session, municipality=munis[0], frequency="weekly")
+        alert = make_alert(session, office=office, municipalities=munis, status="withdrawn")
+        alert_id = alert.id
+    assert _pairs(engine, alert_id) == {"4690": ("not-sent", "withdrawn"), "4691": ("not-sent", "withdrawn")}
+    with transaction(engine) as session:
+        assert national_report(session=session, filters=Filters()).totals.targeted == 0
+        session.get(Alert, alert_id).status = "active"  # withdrawn by mistake: counted again
+    assert _pairs(engine, alert_id) == {"4690": ("not-sent", "not-yet-due"), "4691": ("not-sent", "gap")}
+    with transaction(engine) as session:
+        totals = national_report(session=session, filters=Filters()).totals
+    assert (totals.targeted, totals.not_sent_due, totals.not_sent_gap) == (2, 1, 1)
