@@ -113,8 +113,9 @@ def compute_ladders(session: Session, facts: dict[int, dict], *, now: datetime |
     routes = routable(session, {r["municipality_id"] for r in rows.values()})
     for row in rows.values():
         sectors, muni = facts[row["alert_id"]]["sectors"], row["municipality_id"]
-        ok = (muni, None) in routes or any(carries(routes[muni, s], row["approved_at"], False)
-                                           for s in sectors if (muni, s) in routes)
+        # An assignment without its message yet is the planner's promise: rendering makes the message.
+        ok = row["contacts"] > 0 or (muni, None) in routes or any(
+            carries(routes[muni, s], row["approved_at"], False) for s in sectors if (muni, s) in routes)
         rung, reason = pair_rung([message_rung(m, now=now, quiet=quiet) for m in row.pop("_messages")],
                                  person_evidence=bool(row["clicks"] or row["acks"]), routable=ok,
                                  withdrawn=facts[row["alert_id"]]["status"] != "active")
