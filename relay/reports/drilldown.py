@@ -21,11 +21,11 @@ from relay.models import (
     ReportAlert,
     ReportReach,
 )
+from relay.reports.evidence import is_reached, rung_counts
 from relay.reports.figures import histogram_median
 from relay.reports.labels import MUNICIPALITY_KINDS, Register, sector_ids
 from relay.reports.national import alert_summary, contact_health, fallback_states
 from relay.reports.reach import latency_hours
-from relay.reports.refresh import is_reached, rung_counts
 from relay.reports.schemas import (
     FOLLOW_UPS,
     AlertReport,

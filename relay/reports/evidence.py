@@ -97,3 +97,30 @@ def pair_rung(messages: list[Rung], *, person_evidence: bool, routable: bool,
     elif best.name == HANDED_OVER and any(m.name == HANDED_OVER and m.acceptance == DIRECT for m in messages):
         best = Rung(HANDED_OVER, DIRECT)
     return best, None
+
+
+def _field(row, name):
+    """A report_reach row as a dict (while it is computed) or as a ReportReach (once stored)."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def is_reached(row) -> bool:
+    """Handed over or confirmed: the ministry's "levert uten feil" and "bekreftet mottatt" together."""
+    return _field(row, "rung") in (HANDED_OVER, CONFIRMED)
+
+
+def is_not_reached(row) -> bool:
+    return _field(row, "rung") in (FAILED, NOT_SENT)
+
+
+def rung_counts(row) -> dict[str, int]:
+    """The one rung counter (report_cell column) this pair adds to, plus "direct" for a direct handover."""
+    rung, reason = _field(row, "rung"), _field(row, "reason")
+    if reason == WITHDRAWN:
+        return {}  # a withdrawn alert's pair is on no counted rung
+    column = {FAILED: "failed", LOCAL: "local", IN_PROGRESS: "in_progress", HANDED_OVER: "handed_over",
+              CONFIRMED: "confirmed"}.get(rung) or ("not_sent_due" if reason == NOT_YET_DUE else "not_sent_gap")
+    counts = {column: 1}
+    if rung == HANDED_OVER and _field(row, "acceptance") == "direct":
+        counts["direct"] = 1
+    return counts
