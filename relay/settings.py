@@ -35,6 +35,11 @@ class SettingsError(Exception):
 
 class SmtpSettings(BaseModel):
     host: str = Field("", description="SMTP server; empty writes mail to the local maildir instead")
+    mode: Literal["smarthost", "direct"] = Field(
+        "smarthost", description="smarthost: send through smtp.host; direct: to each recipient domain's MX "
+                                 "(relay/delivery/direct.py), whose 250 is evidence of arrival")
+    dns_server: str = Field("", description="direct mode: resolver as host[:port]; empty uses the system's")
+    direct_port: int = Field(25, ge=1, le=65535, description="direct mode: port of the mail exchangers")
     port: int = Field(25, ge=1, le=65535, description="SMTP port")
     username: str = Field("", description="SMTP user name, empty for no authentication")
     password: SecretStr = Field(SecretStr(""), description="SMTP password (secret: env or _FILE)")

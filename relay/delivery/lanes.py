@@ -33,6 +33,10 @@ class LanePool:
 
 def lane_pool(settings) -> LanePool:
     """SMTP lanes when a host is set, otherwise the local Maildir."""
+    if settings.smtp.mode == "direct":  # issue 18: to each municipality's own mail server
+        from relay.delivery.direct import DirectLane
+
+        return LanePool(lambda: DirectLane(settings))
     if settings.smtp.host:
         return LanePool(lambda: SmtpLane(settings.smtp))
     return LanePool(lambda: MaildirLane(settings.maildir_path))

@@ -21,11 +21,11 @@ from relay.models import (
     ReportAlert,
     ReportReach,
 )
+from relay.reports.evidence import is_reached, rung_counts
 from relay.reports.figures import histogram_median
 from relay.reports.labels import MUNICIPALITY_KINDS, Register, sector_ids
-from relay.reports.national import alert_summary, contact_health
+from relay.reports.national import alert_summary, contact_health, fallback_states
 from relay.reports.reach import latency_hours
-from relay.reports.refresh import is_reached, rung_counts
 from relay.reports.schemas import (
     FOLLOW_UPS,
     AlertReport,
@@ -152,7 +152,7 @@ def municipality_report(*, session: Session, code: str, office_id: int | None = 
     muni = find_municipality(session, code)
     register = Register.load(session)
     query = (select(ReportReach, Alert.title_nb).join(Alert, Alert.id == ReportReach.alert_id)
-             .where(ReportReach.municipality_id == muni.id)
+             .where(ReportReach.municipality_id == muni.id, Alert.status == "active")
              .order_by(ReportReach.approved_at.desc(), ReportReach.alert_id.desc()))
     if office_id is not None:
         query = query.where(ReportReach.office_id == office_id)
@@ -164,4 +164,5 @@ def municipality_report(*, session: Session, code: str, office_id: int | None = 
         office=register.name(muni.office_id), totals=figures_of([row for row, _ in found]),
         alerts=[_pair(row, register, title) for row, title in found], missing_sectors=missing,
         contacts=contact_health(session, register, municipality_id=muni.id),
+        fallback_failing=fallback_states(session).get(muni.id) == "bouncing",
     )

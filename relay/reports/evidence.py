@@ -26,7 +26,7 @@ NOT_SENT, FAILED, LOCAL, IN_PROGRESS, HANDED_OVER, CONFIRMED = (
     "not-sent", "failed", "local", "in-progress", "handed-over", "confirmed")
 # Weakest first: a pair takes the highest of its messages' rungs.
 ORDER = (NOT_SENT, FAILED, LOCAL, IN_PROGRESS, HANDED_OVER, CONFIRMED)
-GAP, NOT_YET_DUE = "gap", "not-yet-due"
+GAP, NOT_YET_DUE, WITHDRAWN = "gap", "not-yet-due", "withdrawn"
 # How the message was accepted (ReportReach.acceptance; the pages say which a figure rests on).
 SMARTHOST, DIRECT = "smarthost", "direct"
 # Message.remote_host values that name no mail server: relay/delivery/maildir.py, relay/delivery/direct.py.
@@ -78,15 +78,17 @@ def message_rung(m: MessageFacts, *, now: datetime, quiet: timedelta = DEFAULT_Q
     return Rung(IN_PROGRESS, SMARTHOST, settles)
 
 
-def pair_rung(messages: list[Rung], *, person_evidence: bool, routable: bool) -> tuple[Rung, str | None]:
+def pair_rung(messages: list[Rung], *, person_evidence: bool, routable: bool,
+              withdrawn: bool = False) -> tuple[Rung, str | None]:
     """The pair's rung and, for not-sent, its reason. person_evidence: a human click or an
-    acknowledgement; routable: the municipality has a working address for one of the alert's sectors."""
+    acknowledgement; routable: the municipality has a working address for one of the alert's sectors;
+    withdrawn: the alert was withdrawn (its pairs are shown, never counted in the roll-ups)."""
     if messages and all(m.name == LOCAL for m in messages):
         return Rung(LOCAL), None
     if person_evidence:
         return Rung(CONFIRMED), None
     if not messages:
-        return Rung(NOT_SENT), NOT_YET_DUE if routable else GAP
+        return Rung(NOT_SENT), WITHDRAWN if withdrawn else NOT_YET_DUE if routable else GAP
     best = max(messages, key=lambda r: ORDER.index(r.name))
     if best.name == IN_PROGRESS:
         # The earliest moment any of its messages settles is when the pair must be looked at again.
@@ -95,3 +97,30 @@ def pair_rung(messages: list[Rung], *, person_evidence: bool, routable: bool) ->
     elif best.name == HANDED_OVER and any(m.name == HANDED_OVER and m.acceptance == DIRECT for m in messages):
         best = Rung(HANDED_OVER, DIRECT)
     return best, None
+
+
+def _field(row, name):
+    """A report_reach row as a dict (while it is computed) or as a ReportReach (once stored)."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def is_reached(row) -> bool:
+    """Handed over or confirmed: the ministry's "levert uten feil" and "bekreftet mottatt" together."""
+    return _field(row, "rung") in (HANDED_OVER, CONFIRMED)
+
+
+def is_not_reached(row) -> bool:
+    return _field(row, "rung") in (FAILED, NOT_SENT)
+
+
+def rung_counts(row) -> dict[str, int]:
+    """The one rung counter (report_cell column) this pair adds to, plus "direct" for a direct handover."""
+    rung, reason = _field(row, "rung"), _field(row, "reason")
+    if reason == WITHDRAWN:
+        return {}  # a withdrawn alert's pair is on no counted rung
+    column = {FAILED: "failed", LOCAL: "local", IN_PROGRESS: "in_progress", HANDED_OVER: "handed_over",
+              CONFIRMED: "confirmed"}.get(rung) or ("not_sent_due" if reason == NOT_YET_DUE else "not_sent_gap")
+    counts = {column: 1}
+    if rung == HANDED_OVER and _field(row, "acceptance") == "direct":
+        counts["direct"] = 1
+    return counts

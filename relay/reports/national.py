@@ -38,6 +38,12 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
             row.label = label(row.key)
         return sorted(rows, key=order or (lambda r: r.label))
 
+    in_scope = register.municipalities(filters.office_id, filters.county_id)
+    by_office = with_zeros(labelled("office_id", lambda k: register.name(int(k))),
+                           {m.office_id for m in in_scope if m.office_id}, register)
+    by_county = with_zeros(labelled("county_id", lambda k: register.name(int(k))),
+                           {m.county_id or 0 for m in in_scope}, register)
+    by_county.sort(key=lambda r: register.by_id[int(r.key)].code if int(r.key) in register.by_id else "~")
     gaps = _gaps(session, register, filters, names)
     totals = breakdown(session, filters).get("", Figures())
     return NationalReport(
@@ -46,9 +52,8 @@ def national_report(*, session: Session, filters: Filters, language: str = "nb")
         generated_at=utcnow(),
         alerts_count=_alerts_query(session, filters, register, count=True),
         totals=totals, ladder=ladder(totals, translator(language)),
-        by_office=labelled("office_id", lambda k: register.name(int(k))),
-        by_county=labelled("county_id", lambda k: register.name(int(k)),
-                           lambda r: (register.by_id[int(r.key)].code if int(r.key) in register.by_id else "~")),
+        by_office=by_office,
+        by_county=by_county,
         by_sector=labelled("sector", lambda k: names.get(k, k), lambda r: sector_order.get(r.key, 99)),
         by_body=labelled("body", lambda k: body_name(k, translator(language))),
         by_month=labelled("month", lambda k: k, lambda r: r.key),
@@ -72,6 +77,14 @@ LADDER_ROWS = (("confirmed", "evidence.rung.confirmed"), ("handed_over", "eviden
 def ladder(totals: Figures, t) -> list[RungCount]:
     return [RungCount(rung=name, label=t(key), pairs=getattr(totals, name), share=share(getattr(totals, name), totals.targeted))
             for name, key in LADDER_ROWS]
+
+
+def with_zeros(rows: list[Figures], ids: set[int], register: Register) -> list[Figures]:
+    """Every office (county) in scope gets its row, with zeros when nothing was targeted there: a
+    missing row would hide exactly the places the ministry most needs to see."""
+    known = {r.key for r in rows}
+    rows += [Figures(key=str(i), label=register.name(i)) for i in ids if str(i) not in known]
+    return sorted(rows, key=lambda r: r.label)
 
 
 def _municipalities(session: Session, register: Register, filters: Filters) -> list[MunicipalityFigures]:
@@ -122,10 +135,12 @@ def _gaps(session: Session, register: Register, filters: Filters, names: dict[st
 def _gaps_by_county(register: Register, gaps: list[GapRow]) -> list[GapCount]:
     counts: dict[str, list[int]] = {}
     for gap in gaps:
-        entry = counts.setdefault(gap.county, [0, 0])
+        entry = counts.setdefault(gap.county, [0, 0, 0])
         entry[0] += 1
         entry[1] += len(gap.missing)
-    return [GapCount(key=county, label=county, municipalities=m, gaps=g) for county, (m, g) in sorted(counts.items())]
+        entry[2] += gap.severity == "no-address"
+    return [GapCount(key=county, label=county, municipalities=m, gaps=g, no_address=n)
+            for county, (m, g, n) in sorted(counts.items())]
 
 
 def _gaps_by_sector(gaps: list[GapRow], names: dict[str, str]) -> list[GapCount]:

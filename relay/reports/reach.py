@@ -87,7 +87,9 @@ def compute_ladders(session: Session, facts: dict[int, dict], *, now: datetime |
                     quiet: timedelta | None = None) -> list[dict]:
     """One row (the columns of ReportReach) per targeted municipality of each active alert in facts."""
     now, quiet = now or utcnow(), quiet if quiet is not None else quiet_period()
-    ids = [alert_id for alert_id, f in facts.items() if f["status"] == "active"]
+    # Withdrawn alerts get their rows too (their pairs say "not sent: withdrawn" on the alert's page);
+    # the roll-ups count active alerts only (relay.reports.refresh).
+    ids = list(facts)
     if not ids:
         return []
     rows: dict[tuple[int, int], dict] = {}
@@ -111,10 +113,12 @@ def compute_ladders(session: Session, facts: dict[int, dict], *, now: datetime |
     routes = routable(session, {r["municipality_id"] for r in rows.values()})
     for row in rows.values():
         sectors, muni = facts[row["alert_id"]]["sectors"], row["municipality_id"]
-        ok = (muni, None) in routes or any(carries(routes[muni, s], row["approved_at"], False)
-                                           for s in sectors if (muni, s) in routes)
+        # An assignment without its message yet is the planner's promise: rendering makes the message.
+        ok = row["contacts"] > 0 or (muni, None) in routes or any(
+            carries(routes[muni, s], row["approved_at"], False) for s in sectors if (muni, s) in routes)
         rung, reason = pair_rung([message_rung(m, now=now, quiet=quiet) for m in row.pop("_messages")],
-                                 person_evidence=bool(row["clicks"] or row["acks"]), routable=ok)
+                                 person_evidence=bool(row["clicks"] or row["acks"]), routable=ok,
+                                 withdrawn=facts[row["alert_id"]]["status"] != "active")
         row.update(rung=rung.name, reason=reason, acceptance=rung.acceptance, settles_at=rung.settles_at)
     return list(rows.values())
 

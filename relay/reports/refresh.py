@@ -35,7 +35,7 @@ from relay.models import (
     utcnow,
 )
 from relay.models.reports import ALL, ALL_ID, GRAIN_BODY, GRAIN_COUNTY, GRAIN_OFFICE, GRAIN_SECTOR, LADDER
-from relay.reports.evidence import CONFIRMED, FAILED, HANDED_OVER, IN_PROGRESS, LOCAL, NOT_SENT, NOT_YET_DUE
+from relay.reports.evidence import CONFIRMED, NOT_SENT, is_not_reached, is_reached, rung_counts
 from relay.reports.reach import alert_facts, compute_ladders, latency_hours
 
 # On PostgreSQL a row with a lower id can commit after one with a higher id; re-reading the last
@@ -165,10 +165,12 @@ def _recompute(session: Session, alert_ids: list[int]) -> None:
     new_rows = compute_ladders(session, facts)
     delta = _Delta()
     for row in old_rows:
-        sectors = old_alerts[row.alert_id].sectors.split() if row.alert_id in old_alerts else []
-        delta.add(row, sectors, -1)
+        counted = old_alerts.get(row.alert_id)
+        if counted is not None and counted.status == "active":  # withdrawn alerts' rows were never added
+            delta.add(row, counted.sectors.split(), -1)
     for row in new_rows:
-        delta.add(row, facts[row["alert_id"]]["sectors"], +1)
+        if facts[row["alert_id"]]["status"] == "active":
+            delta.add(row, facts[row["alert_id"]]["sectors"], +1)
     session.execute(delete(ReportReach).where(ReportReach.alert_id.in_(alert_ids)))
     session.execute(delete(ReportAlert).where(ReportAlert.alert_id.in_(alert_ids)))
     if new_rows:
@@ -187,26 +189,6 @@ def _alert_row(alert_id: int, facts: dict, rows: list[dict]) -> dict:
             "targeted": len(own), "reached": sum(is_reached(r) for r in own),
             "acknowledged": sum(r["acknowledged_at"] is not None for r in own),
             "confirmed": sum(r["rung"] == CONFIRMED for r in own), "not_reached": sum(is_not_reached(r) for r in own)}
-
-
-def is_reached(row) -> bool:
-    """Handed over or confirmed: the ministry's "levert uten feil" and "bekreftet mottatt" together."""
-    return _get(row, "rung") in (HANDED_OVER, CONFIRMED)
-
-
-def is_not_reached(row) -> bool:
-    return _get(row, "rung") in (FAILED, NOT_SENT)
-
-
-def rung_counts(row) -> dict[str, int]:
-    """The one rung counter (report_cell column) this pair adds to, plus "direct" for a direct handover."""
-    rung, reason = _get(row, "rung"), _get(row, "reason")
-    column = {FAILED: "failed", LOCAL: "local", IN_PROGRESS: "in_progress", HANDED_OVER: "handed_over",
-              CONFIRMED: "confirmed"}.get(rung) or ("not_sent_due" if reason == NOT_YET_DUE else "not_sent_gap")
-    counts = {column: 1}
-    if rung == HANDED_OVER and _get(row, "acceptance") == "direct":
-        counts["direct"] = 1
-    return counts
 
 
 def _get(row, name):

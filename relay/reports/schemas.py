@@ -127,6 +127,7 @@ class GapCount(BaseModel):
     label: str
     municipalities: int = Field(description="municipalities with at least one gap (by county) / without a subscriber (by sector)")
     gaps: int = Field(description="municipality × sector pairs without an active subscriber")
+    no_address: int = Field(0, description="municipalities with no working address at all (by county)")
 
 
 class ContactHealth(BaseModel):
@@ -236,6 +237,7 @@ class MunicipalityReport(BaseModel):
     alerts: list[PairLadder]
     missing_sectors: list[str]
     contacts: list[ContactHealth] = Field(description="its contacts (status and hard bounces)")
+    fallback_failing: bool = Field(False, description="its fallback address (postmottak) refuses mail")
 
 
 class AnnualReport(BaseModel):

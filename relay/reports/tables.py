@@ -29,12 +29,32 @@ class Column:
 
 
 @dataclass
+class View:
+    columns: list[Column]
+    rows: list[list]
+
+
+@dataclass
 class Table:
     key: str  # the export file name: national-by_office.csv …
     caption: str
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)  # per row, for the first cell on the page
+    # The columns a page shows (at most seven, so a table reads on a laptop); downloads keep them all.
+    page_columns: tuple[str, ...] | None = None
+
+    def view(self) -> View:
+        if not self.page_columns:
+            return View(self.columns, self.rows)
+        keep = [i for i, c in enumerate(self.columns) if c.key in self.page_columns]
+        return View([self.columns[i] for i in keep], [[row[i] for i in keep] for row in self.rows])
+
+
+# The dashboard's figure tables on the page: the three headline rungs and the acknowledgement rate as
+# shares of the targeted pairs, beside the number targeted (every count is in the downloads).
+FIGURE_PAGE_COLUMNS = ("label", "targeted", "confirmed_share", "handed_over_share", "not_reached_share",
+                       "acknowledged_share", "median_hours_to_ack")
 
 
 def fmt(value, kind: str, language: str = "nb") -> str:
@@ -67,10 +87,13 @@ def _figure_columns(t: Callable, first: str) -> list[Column]:
             *[Column(f"fu:{f}", t(f"reports.followup.{f}"), "int") for f in FOLLOW_UPS]]
 
 
-def figures_table(key: str, caption: str, first: str, rows: list[Figures], t: Callable) -> Table:
+def figures_table(key: str, caption: str, first: str, rows: list[Figures], t: Callable,
+                  link: Callable[[Figures], str | None] | None = None) -> Table:
     columns = _figure_columns(t, first)
-    table = Table(key, caption, columns)
+    table = Table(key, caption, columns, page_columns=FIGURE_PAGE_COLUMNS)
     for row in rows:
+        if link is not None:
+            table.links.append(link(row))
         data = row.model_dump()
         table.rows.append([row.follow_up[c.key[3:]] if c.key.startswith("fu:") else data[c.key] for c in columns])
     return table
@@ -81,14 +104,18 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
     tables = [
         figures_table("totals", t("reports.table.totals"), "reports.col.scope", [total], t),
         figures_table("by_month", t("reports.table.by_month"), "reports.col.month", report.by_month, t),
-        figures_table("by_office", t("reports.table.by_office"), "reports.col.office", report.by_office, t),
-        figures_table("by_county", t("reports.table.by_county"), "reports.col.county", report.by_county, t),
+        # Drill-down: an office's or a county's row opens the dashboard filtered to it.
+        figures_table("by_office", t("reports.table.by_office"), "reports.col.office", report.by_office, t,
+                      lambda r: f"/reports?office={r.key}"),
+        figures_table("by_county", t("reports.table.by_county"), "reports.col.county", report.by_county, t,
+                      lambda r: f"/reports?county={r.key}" if r.key != "0" else None),
         figures_table("by_sector", t("reports.table.by_sector"), "reports.col.sector", report.by_sector, t),
         figures_table("by_body", t("reports.table.by_body"), "reports.col.body", report.by_body, t),
     ]
     gaps = Table("gaps_by_county", t("reports.table.gaps_by_county"), [
         Column("label", t("reports.col.county")), Column("municipalities", t("reports.col.gap_municipalities"), "int"),
-        Column("gaps", t("reports.col.gaps"), "int")], [[g.label, g.municipalities, g.gaps] for g in report.gaps_by_county])
+        Column("gaps", t("reports.col.gaps"), "int"), Column("no_address", t("evidence.col.no_address"), "int")],
+        [[g.label, g.municipalities, g.gaps, g.no_address] for g in report.gaps_by_county])
     by_sector = Table("gaps_by_sector", t("reports.table.gaps_by_sector"), [
         Column("label", t("reports.col.sector")), Column("municipalities", t("reports.col.without_subscriber"), "int")],
         [[g.label, g.municipalities] for g in report.gaps_by_sector])
@@ -100,7 +127,8 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
         Column("county", t("reports.col.county")), Column("targeted", t("reports.col.targeted"), "int"),
         Column("confirmed", t("evidence.col.confirmed"), "int"), Column("not_reached", t("evidence.col.not_reached"), "int"),
         Column("acknowledged", t("reports.col.acknowledged"), "int"),
-        Column("acknowledged_share", t("reports.col.acknowledged_share"), "pct")])
+        Column("acknowledged_share", t("reports.col.acknowledged_share"), "pct")],
+        page_columns=("code", "name", "county", "targeted", "confirmed", "not_reached", "acknowledged_share"))
     for m in report.municipalities:
         munis.rows.append([m.code, m.name, m.county, m.targeted, m.confirmed, m.not_reached, m.acknowledged,
                            m.acknowledged_share])
@@ -108,9 +136,14 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
     gap_list = Table("gaps", t("reports.table.gaps"), [
         Column("code", t("reports.col.code")), Column("name", t("reports.col.municipality")),
         Column("county", t("reports.col.county")), Column("missing", t("reports.col.missing")),
-        Column("fallback", t("reports.col.fallback")), Column("severity", t("evidence.col.severity"))],
+        Column("fallback", t("reports.col.fallback")), Column("severity", t("evidence.col.severity")),
+        Column("missing_count", t("evidence.col.missing_count"), "int")],
         [[g.code, g.name, g.county, ", ".join(g.missing_names or g.missing), _fallback_text(g, t),
-          t(f"evidence.gap.{g.severity}")] for g in report.gaps], [f"/reports/municipalities/{g.code}" for g in report.gaps])
+          t(f"evidence.gap.{g.severity}"), len(g.missing)] for g in report.gaps],
+        [f"/reports/municipalities/{g.code}" for g in report.gaps],
+        # The sectors' names stay in the download and on each municipality's page: 350 rows of them
+        # would more than double the dashboard's size.
+        page_columns=("code", "name", "county", "fallback", "severity", "missing_count"))
     alerts = Table("alerts", t("reports.table.alerts"), [
         Column("id", t("reports.col.alert_id"), "int"), Column("title", t("reports.col.title")),
         Column("office", t("reports.col.office")), Column("approved_at", t("reports.col.approved_at"), "time"),
@@ -119,7 +152,8 @@ def national_tables(report: NationalReport, t: Callable, *, annual: bool = False
         Column("acknowledged", t("reports.col.acknowledged"), "int")],
         [[a.id, a.title, a.office, a.approved_at, body_name(a.body, t), a.targeted, a.confirmed, a.not_reached,
           a.acknowledged]
-         for a in report.alerts], [f"/reports/alerts/{a.id}" for a in report.alerts])
+         for a in report.alerts], [f"/reports/alerts/{a.id}" for a in report.alerts],
+        page_columns=("id", "title", "approved_at", "targeted", "confirmed", "not_reached", "acknowledged"))
     return tables + [munis, gap_list, contacts_table("bouncing", t("reports.table.bouncing"), report.bouncing, t), alerts]
 
 

@@ -28,6 +28,7 @@ from relay.web.pages_report_scope import MAX_ID, check_alert, check_municipality
 from relay.web.templating import render, request_language
 
 router = APIRouter()
+LONG_LIST, SHORT_LIST = 60, 25
 ACCESS = {"reports": READERS, "report_alert": READERS, "report_municipality": READERS}
 _ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
 
@@ -104,6 +105,8 @@ def reports(request: Request):
         "offices": [] if visible_office(request.state.user) is not None else register.offices(),
         "counties": register.counties(), "sectors": sector_names(language), "bodies": bodies,
         "query": request.url.query, "fmt": fmt, "scope": scope, "quiet_days": quiet_days(),
+        # Past LONG_LIST municipalities the long lists show SHORT_LIST rows (the page stays under 100 KB).
+        "long_list": LONG_LIST, "short_list": SHORT_LIST,
     }
     if errors:
         # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.

@@ -147,6 +147,8 @@ def test_the_contacts_page_and_the_gap_table_say_no_working_address(engine, dead
     assert 'data-no-address="4699"' in html and "Ingen fungerende adresse" in html
     page = client_for("ministry").get("/reports").text
     assert "postmottak avviser e-post" in page and "ingen fungerende adresse" in page
+    municipality = client_for("ministry").get("/reports/municipalities/4699").text
+    assert 'id="no-working-address"' in municipality
 
 
 def test_a_late_bounce_moves_a_handed_over_pair_down(engine, settings, monkeypatch):
@@ -184,3 +186,37 @@ def test_a_late_bounce_moves_a_handed_over_pair_down(engine, settings, monkeypat
 def test_only_a_mailbox_level_status_fails_the_address_at_once(status, remote, at_once):
     recipient = RecipientResult(recipient="kari@kommune.test", action="failed", status=status, remote_mta=remote)
     assert mailbox_level(recipient, Report(kind="dsn", reporting_mta="mx.relay.test")) is at_once
+
+
+def test_the_demo_reports_say_its_mail_was_written_locally_not_sent(register, settings):
+    """`relay run --demo` writes its mail to the Maildir: its report must not call any of it delivered,
+    even the pair someone acknowledged."""
+    from relay.demo import load_demo
+
+    load_demo(settings=settings, engine=register)
+    ensure_fresh(register)
+    with transaction(register) as session:
+        national = national_report(session=session, filters=Filters(), language="nb")
+    totals = national.totals
+    assert totals.targeted > 0 and totals.acknowledged == 1
+    # The two municipalities with contacts: written locally; the rest of Vestland has nobody at all.
+    assert totals.local == totals.sent == 2 and totals.handed_over == totals.confirmed == totals.reached == 0
+    assert totals.not_sent_gap == totals.targeted - 2
+    assert next(r for r in national.ladder if r.rung == "local").label == "Skrevet lokalt, ikke sendt"
+
+
+def test_a_withdrawn_alerts_pairs_say_so_and_count_nowhere(engine, settings):
+    with transaction(engine) as session:
+        office = make_office(session)
+        munis = [make_municipality(session, office=office, code=c) for c in ("4690", "4691")]
+        make_contact(session, municipality=munis[0], frequency="weekly")
+        alert = make_alert(session, office=office, municipalities=munis, status="withdrawn")
+        alert_id = alert.id
+    assert _pairs(engine, alert_id) == {"4690": ("not-sent", "withdrawn"), "4691": ("not-sent", "withdrawn")}
+    with transaction(engine) as session:
+        assert national_report(session=session, filters=Filters()).totals.targeted == 0
+        session.get(Alert, alert_id).status = "active"  # withdrawn by mistake: counted again
+    assert _pairs(engine, alert_id) == {"4690": ("not-sent", "not-yet-due"), "4691": ("not-sent", "gap")}
+    with transaction(engine) as session:
+        totals = national_report(session=session, filters=Filters()).totals
+    assert (totals.targeted, totals.not_sent_due, totals.not_sent_gap) == (2, 1, 1)

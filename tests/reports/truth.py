@@ -45,13 +45,13 @@ def has_route(world: World, muni_id: int, alert: dict) -> bool:
 
 
 def rung(world: World, alert: dict, muni_id: int, sent: list[dict], human_clicks: int, acked: bool,
-         now: datetime) -> str:
+         now: datetime, assigned: bool = False) -> str:
     if sent and all(m["host"] == "maildir" for m in sent):
         return "local"
     if human_clicks or acked:
         return "confirmed"
     if not sent:
-        return "not_sent_due" if has_route(world, muni_id, alert) else "not_sent_gap"
+        return "not_sent_due" if assigned or has_route(world, muni_id, alert) else "not_sent_gap"
     return max((message_state(m, now) for m in sent), key=LADDER.index)
 
 
@@ -78,7 +78,7 @@ def pairs(world: World) -> list[dict]:
             first_ack = min((a["at"] for a in own_acks), default=None)
             follow = [a["follow_up"] for a in own_acks if a["follow_up"]]
             m = world.munis[muni_id]
-            step = rung(world, alert, muni_id, sent, human, bool(own_acks), now)
+            step = rung(world, alert, muni_id, sent, human, bool(own_acks), now, bool(messages_of[key, muni_id]))
             out.append({"rung": step, "direct": step == "handed_over" and any(
                 x["host"] and x["host"].startswith("mx:") and message_state(x, now) == "handed_over" for x in sent),
                 "alert": key, "muni": muni_id, "office": str(alert["office"]), "county": str(m["county"] or 0),
@@ -135,6 +135,19 @@ def gaps(world: World, office: int | None = None) -> dict[str, list[str]]:
         missing = [s for s in SECTORS if (muni_id, s) not in covered]
         if missing:
             out[m["code"]] = missing
+    return out
+
+
+def gap_severity(world: World, office: int | None = None) -> dict[str, str]:
+    """municipality code → no-address / uncovered / sectors, from whether its postmottak works."""
+    out = {}
+    for code, missing in gaps(world, office).items():
+        muni_id = next(m for m, v in world.munis.items() if v["code"] == code)
+        fallback = world.contacts.get(f"f{muni_id}")
+        if fallback is not None and fallback["status"] == "active":
+            out[code] = "sectors"
+        else:
+            out[code] = "no-address" if len(missing) == len(SECTORS) else "uncovered"
     return out
 
 
