@@ -1,9 +1,12 @@
 """The reach and acknowledgement figures the survey results, the municipality's overview and the annual
 chapter show beside their own facts. They are read here and nowhere else in relay/surveys and
-relay/archive, so the rungs of the evidence work (issue 18) replace this one module at merge.
+relay/archive.
 
-Today's source: relay.reports' report_reach (one row per alert × targeted municipality), refreshed on
-demand by the caller through relay.reports.refresh.ensure_fresh."""
+The source: relay.reports' report_reach (one row per alert × targeted municipality, standing on one rung
+of the ladder of evidence, relay/reports/evidence.py), refreshed on demand by the caller through
+relay.reports.refresh.ensure_fresh. "Reached" is the ladder's: handed over or confirmed; mail written
+only to the local Maildir, a smarthost's fresh acceptance or a bounce is not. A withdrawn alert's pairs
+count nowhere, as in the reports."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from relay.models import ReportReach
+from relay.models import Alert, ReportReach
+from relay.reports.evidence import CONFIRMED, HANDED_OVER
 
 FOLLOWING_UP = ("will-follow-up", "followed-up")
 
@@ -25,7 +29,7 @@ class Rungs:
     alert_id: int
     municipality_id: int
     approved_at: datetime
-    reached: bool  # a message carrying it was accepted by the municipality's mail server
+    reached: bool  # the ladder's handed over or confirmed (docs/reports.md)
     acknowledged_at: datetime | None
     follow_up: str | None  # the most advanced follow-up among its acknowledgements
 
@@ -53,14 +57,15 @@ class Tally:
 
 def _rungs(row: ReportReach) -> Rungs:
     return Rungs(alert_id=row.alert_id, municipality_id=row.municipality_id, approved_at=row.approved_at,
-                 reached=row.accepted_at is not None or row.delivered_at is not None,
+                 reached=row.rung in (HANDED_OVER, CONFIRMED),
                  acknowledged_at=row.acknowledged_at, follow_up=row.follow_up)
 
 
 def rungs_for(*, session: Session, municipality_ids: list[int] | None = None, start: datetime | None = None,
               end: datetime | None = None) -> list[Rungs]:
     """Every alert × targeted municipality (of the given municipalities, approved in [start, end))."""
-    query = select(ReportReach)
+    # A withdrawn alert's pairs count nowhere (its rows stay, for the alert's own page).
+    query = select(ReportReach).join(Alert, Alert.id == ReportReach.alert_id).where(Alert.status == "active")
     if municipality_ids is not None:
         query = query.where(ReportReach.municipality_id.in_(municipality_ids))
     if start is not None:
