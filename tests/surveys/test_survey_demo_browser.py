@@ -18,7 +18,7 @@ from relay.db import transaction
 from relay.demo import CONTACTS, load_demo
 from relay.models import Message, Organisation, SurveyInvitation, User
 from tests.surveys.test_survey_browser import _links
-from tests.web.browser import page_as, start_server
+from tests.web.browser import WCAG_TAGS, axe, page_as, start_server
 
 pytestmark = pytest.mark.browser
 TITLE = "Får kommunen nok informasjon? Demo"
@@ -91,6 +91,7 @@ def test_a_national_survey_on_the_demo_data(demo, browser, tmp_path):
 
     # The ministry's dashboard leads to the results.
     minister.goto(base + "/reports")
+    violations = axe(minister, WCAG_TAGS)  # the dashboard with its new link to the surveys
     minister.locator("#surveys-link").click()
     minister.wait_for_url(base + "/surveys")
     minister.get_by_role("link", name=TITLE).click()
@@ -98,6 +99,8 @@ def test_a_national_survey_on_the_demo_data(demo, browser, tmp_path):
     response = minister.locator("#survey-response").inner_text()
     assert response.startswith(f"2 av {municipalities} kommuner har svart")
     assert "Kurs for dei tilsette." in minister.content()
+    violations += axe(minister, WCAG_TAGS)
+    assert violations == [], "\n".join(violations)
 
     year = date.today().year
     minister.goto(f"{base}/reports/annual/{year}")
