@@ -37,7 +37,7 @@ def click_url(settings: Settings, *, assignment_id: int, url: str) -> str:
 def read_click(settings: Settings, token: str) -> tuple[int, str]:
     # Click links never expire: a link in an old digest must still reach its source.
     data = verify(settings.signing_keys(), CLICK, token, max_age_seconds=None)
-    return claim_id(data, "s"), claim_str(data, "u", max_length=4000)
+    return claim_id(data, "s"), claim_str(data, "u", max_length=16000)  # generous: an old link must still work
 
 
 def unsubscribe_url(settings: Settings, *, contact_id: int, sectors: list[str] | None) -> str:
