@@ -53,15 +53,16 @@ def redeem_login_link(*, session: Session, settings: Settings, token: str, now: 
     now = now or utcnow()
     try:
         data = tokens.verify(settings.signing_keys(), "login", token, max_age_seconds=settings.login_link_minutes * 60)
+        jti = tokens.claim_str(data, "j", max_length=100)
     except tokens.TokenError as exc:
         raise SignInError(str(exc), expired=exc.expired) from exc
     claimed = session.execute(
-        update(LoginToken).where(LoginToken.jti == data["j"], LoginToken.used_at.is_(None),
+        update(LoginToken).where(LoginToken.jti == jti, LoginToken.used_at.is_(None),
                                  LoginToken.expires_at > now).values(used_at=now)
     ).rowcount
     if claimed != 1:
         raise SignInError("the link has already been used or has expired", expired=True)
-    row = session.get(LoginToken, data["j"])
+    row = session.get(LoginToken, jti)
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise SignInError("the account is not active")
@@ -97,10 +98,11 @@ def user_from_cookie(*, session: Session, settings: Settings, value: str, max_ag
     was deactivated, or got another role or office: each raises the user's session version)."""
     try:
         data = tokens.verify(settings.signing_keys(), "session", value, max_age_seconds=max_age_hours * 3600)
+        user_id, version = tokens.claim_id(data, "u"), data.get("v", 0)
     except tokens.TokenError:
         return None
-    user = session.get(User, data.get("u"))
-    if user is None or not user.active or data.get("v", 0) != (user.session_version or 0):
+    user = session.get(User, user_id)
+    if user is None or not user.active or version != (user.session_version or 0):
         return None
     return user
 

@@ -2,12 +2,14 @@
 
 Routes (served by relay.web): /a/<token> acknowledgement, /c/<token> click redirect,
 /u/<token> unsubscribe (GET page, POST one-click), /p/<token> preferences, /login/<token> sign-in.
+Each reader checks the payload's shape (relay.tokens.claim_*): a well-signed but broken payload is an
+invalid link (TokenError), never a server error.
 """
 
 from __future__ import annotations
 
 from relay.settings import Settings
-from relay.tokens import sign, verify
+from relay.tokens import claim_id, claim_str, claim_str_list, sign, verify
 
 ACK, CLICK, UNSUBSCRIBE, PREFERENCES, LOGIN = "ack", "click", "unsubscribe", "preferences", "login"
 
@@ -23,7 +25,7 @@ def ack_max_age(settings: Settings) -> int:
 
 def read_ack(settings: Settings, token: str) -> tuple[int, int]:
     data = verify(settings.signing_keys(), ACK, token, max_age_seconds=ack_max_age(settings))
-    return int(data["a"]), int(data["c"])
+    return claim_id(data, "a"), claim_id(data, "c")
 
 
 def click_url(settings: Settings, *, assignment_id: int, url: str) -> str:
@@ -35,7 +37,7 @@ def click_url(settings: Settings, *, assignment_id: int, url: str) -> str:
 def read_click(settings: Settings, token: str) -> tuple[int, str]:
     # Click links never expire: a link in an old digest must still reach its source.
     data = verify(settings.signing_keys(), CLICK, token, max_age_seconds=None)
-    return int(data["s"]), str(data["u"])
+    return claim_id(data, "s"), claim_str(data, "u", max_length=16000)  # generous: an old link must still work
 
 
 def unsubscribe_url(settings: Settings, *, contact_id: int, sectors: list[str] | None) -> str:
@@ -47,7 +49,7 @@ def unsubscribe_url(settings: Settings, *, contact_id: int, sectors: list[str] |
 def read_unsubscribe(settings: Settings, token: str) -> tuple[int, list[str] | None]:
     # A year, as GOV.UK Notify accepts: people unsubscribe from old mail.
     data = verify(settings.signing_keys(), UNSUBSCRIBE, token, max_age_seconds=366 * 86400)
-    return int(data["c"]), data.get("s")
+    return claim_id(data, "c"), claim_str_list(data, "s")
 
 
 def preferences_url(settings: Settings, *, contact_id: int) -> str:
@@ -57,7 +59,7 @@ def preferences_url(settings: Settings, *, contact_id: int) -> str:
 
 def read_preferences(settings: Settings, token: str) -> int:
     data = verify(settings.signing_keys(), PREFERENCES, token, max_age_seconds=366 * 86400)
-    return int(data["c"])
+    return claim_id(data, "c")
 
 
 def confirm_url(settings: Settings, *, contact_id: int) -> str:
@@ -66,4 +68,4 @@ def confirm_url(settings: Settings, *, contact_id: int) -> str:
 
 
 def read_confirm(settings: Settings, token: str) -> int:
-    return int(verify(settings.signing_keys(), "confirm", token, max_age_seconds=7 * 86400)["c"])
+    return claim_id(verify(settings.signing_keys(), "confirm", token, max_age_seconds=7 * 86400), "c")

@@ -37,6 +37,44 @@ def verify(keys: list[str], purpose: str, token: str, *, max_age_seconds: int | 
         raise TokenError("the link is not valid") from exc
 
 
+# The largest id a link may name: PostgreSQL's INTEGER, so a signed payload never overflows a query.
+MAX_ID = 2**31 - 1
+
+
+def claim_id(data, key: str) -> int:
+    """A positive database id from a verified payload, or TokenError.
+
+    A correct signature says only that Relay (or a holder of its key) made the token, not that its
+    payload has the shape today's code expects (an older format, a key used by a tool): anything but a
+    plain integer in range is a broken link, never a server error. bool is refused (True is an int).
+    """
+    value = data.get(key) if isinstance(data, dict) else None
+    if type(value) is not int or not 0 < value <= MAX_ID:
+        raise TokenError("the link is not valid")
+    return value
+
+
+def claim_str(data, key: str, *, max_length: int = 2000) -> str:
+    """A non-empty string of at most max_length characters from a verified payload, or TokenError."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise TokenError("the link is not valid")
+    return value
+
+
+def claim_str_list(data, key: str, *, max_items: int = 100) -> list[str] | None:
+    """A list of short strings, or None when the key holds null; TokenError for anything else."""
+    if not isinstance(data, dict):
+        raise TokenError("the link is not valid")
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > max_items or not all(
+            isinstance(v, str) and 0 < len(v) <= 100 for v in value):
+        raise TokenError("the link is not valid")
+    return value
+
+
 def expired_payload(keys: list[str], purpose: str, token: str, *, max_age_seconds: int):
     """The payload of a genuine token that is older than max_age_seconds (so a page can say whom to
     ask for a new link); None for a valid, forged or damaged token.

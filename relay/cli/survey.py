@@ -14,7 +14,7 @@ from relay.models import Organisation, Survey
 from relay.reports.export import to_csv, to_text, to_xlsx
 from relay.reports.refresh import ensure_fresh
 from relay.sectors import sector_ids
-from relay.surveys.define import SurveyDraft, SurveyError, create_survey
+from relay.surveys.define import NO_NATIONAL, OFFICE_KINDS, SurveyDraft, SurveyError, create_survey
 from relay.surveys.results import survey_results
 from relay.surveys.send import close_due, send_or_schedule
 from relay.surveys.send import remind as remind_survey
@@ -25,11 +25,11 @@ def survey() -> None:
     """Do the municipalities get enough information? Ask them, remind them, read the answers."""
 
 
-def _organisation(session, kind: str, code: str) -> Organisation:
+def _organisation(session, kinds: tuple[str, ...], code: str) -> Organisation:
     found = session.scalars(select(Organisation).where(
-        Organisation.kind == kind, or_(Organisation.code == code, Organisation.org_number == code))).first()
+        Organisation.kind.in_(kinds), or_(Organisation.code == code, Organisation.org_number == code))).first()
     if found is None:
-        raise click.UsageError(f"no {kind} {code}")
+        raise click.UsageError(f"no {' or '.join(kinds)} {code}")
     return found
 
 
@@ -46,8 +46,11 @@ def create(title, ministry, office, opens_on, closes_on, sectors, yearly) -> Non
     if bool(ministry) == bool(office):
         raise click.UsageError("give either --ministry (national) or --office")
     settings = settings_or_exit()
+    if ministry and settings.profile in NO_NATIONAL:
+        raise click.UsageError(f"no national survey in the '{settings.profile}' profile: "
+                               f"{NO_NATIONAL[settings.profile]} (--office)")
     with transaction(engine_for(settings)) as session:
-        asker = _organisation(session, "ministry" if ministry else "office", ministry or office)
+        asker = _organisation(session, ("ministry",) if ministry else OFFICE_KINDS, ministry or office)
         draft = SurveyDraft(title=title, asked_by_id=asker.id, office_id=asker.id if office else None,
                             opens_on=opens_on.date(), closes_on=closes_on.date(), sectors=list(sectors) or sector_ids(),
                             repeat="yearly" if yearly else "once")

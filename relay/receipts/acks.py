@@ -49,10 +49,10 @@ def acknowledge(*, session: Session, alert_id: int, contact_id: int, follow_up: 
 def expired_ack(settings: Settings, token: str) -> tuple[int, int] | None:
     """(alert id, contact id) of a link whose signature is genuine but whose time ran out, so the
     expired page can name the office to contact; None for anything else."""
-    from relay.tokens import expired_payload
+    from relay.tokens import TokenError, claim_id, expired_payload
 
     data = expired_payload(settings.signing_keys(), links.ACK, token, max_age_seconds=links.ack_max_age(settings))
     try:
-        return (int(data["a"]), int(data["c"])) if data else None
-    except (KeyError, TypeError, ValueError):
+        return (claim_id(data, "a"), claim_id(data, "c")) if data else None
+    except TokenError:
         return None

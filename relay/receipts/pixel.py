@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from relay.models import Message, ReceiptEvent, utcnow
 from relay.settings import Settings
 from relay.store.upsert import insert_ignore
-from relay.tokens import sign, verify
+from relay.tokens import claim_str, sign, verify
 
 PURPOSE = "open-pixel"
 # The smallest transparent 1×1 GIF (43 bytes).
@@ -33,7 +33,7 @@ def pixel_url(settings: Settings, message_key: str) -> str:
 
 def read_pixel(settings: Settings, token: str) -> str:
     """The message key, or TokenError. No expiry: an old message may be opened years later."""
-    return str(verify(settings.signing_keys(), PURPOSE, token, max_age_seconds=None)["m"])
+    return claim_str(verify(settings.signing_keys(), PURPOSE, token, max_age_seconds=None), "m", max_length=200)
 
 
 def add_to_html(html: str, url: str) -> str:

@@ -1,5 +1,8 @@
 """Defining a survey: who asks (a ministry nationally, an office for its municipalities), about which
-sectors, from when until when, and whether it comes back every year."""
+sectors, from when until when, and whether it comes back every year.
+
+In the Swedish profile the office is a länsstyrelse; the Swedish register has no ministries, so there a
+survey is always a länsstyrelse's to its own kommuner (a national one is refused, see NO_NATIONAL)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,10 @@ from relay.models import Organisation, Survey, User
 from relay.models.surveys import REPEATS
 
 MAX_TITLE = 200
+OFFICE_KINDS = ("office", "lansstyrelse")  # a Statsforvalter office; a Swedish länsstyrelse
+# Why a national survey cannot be asked in the Swedish profile: said by the page and the CLI.
+NO_NATIONAL = {"se": "the Swedish register has no ministries: a survey is asked by a länsstyrelse of its "
+                     "own kommuner"}
 
 
 class SurveyError(ValueError):
@@ -41,13 +48,13 @@ def check(session: Session, draft: SurveyDraft, known_sectors: set[str]) -> dict
     if draft.repeat not in REPEATS:
         errors["repeat"] = "invalid"
     asker = session.get(Organisation, draft.asked_by_id)
-    if asker is None or asker.kind not in ("ministry", "office"):
+    if asker is None or asker.kind not in ("ministry", *OFFICE_KINDS):
         errors["asked_by"] = "invalid"
-    elif asker.kind == "office" and draft.office_id != asker.id:
+    elif asker.kind in OFFICE_KINDS and draft.office_id != asker.id:
         errors["office"] = "own_office_only"  # an office asks its own municipalities, not the country
     if draft.office_id is not None:
         office = session.get(Organisation, draft.office_id)
-        if office is None or office.kind != "office":
+        if office is None or office.kind not in OFFICE_KINDS:
             errors["office"] = "invalid"
     return errors
 

@@ -4,7 +4,7 @@ the mailbox asked) and nothing else; whether the survey is still open is the dat
 from __future__ import annotations
 
 from relay.settings import Settings
-from relay.tokens import sign, verify
+from relay.tokens import claim_id, sign, verify
 
 PURPOSE = "survey"
 MAX_AGE = 400 * 86400  # longer than any survey stays open; the closing date is enforced on the survey
@@ -15,5 +15,6 @@ def answer_url(settings: Settings, *, invitation_id: int) -> str:
 
 
 def read_answer_token(settings: Settings, token: str) -> int:
-    """The invitation id; raises relay.tokens.TokenError for a forged or expired link."""
-    return int(verify(settings.signing_keys(), PURPOSE, token, max_age_seconds=MAX_AGE)["i"])
+    """The invitation id; raises relay.tokens.TokenError for a forged, expired or
+    malformed link."""
+    return claim_id(verify(settings.signing_keys(), PURPOSE, token, max_age_seconds=MAX_AGE), "i")

@@ -17,6 +17,7 @@ from relay.reports.tables import Column, Table
 from relay.sectors import sector_names
 from relay.settings import Settings
 from relay.surveys.answers import answers_by_municipality, municipality_answer
+from relay.surveys.define import OFFICE_KINDS
 from relay.surveys.evidence import rungs_for, tally_by_municipality
 from relay.surveys.send import scope
 
@@ -53,7 +54,7 @@ def survey_results(*, session: Session, settings: Settings, survey: Survey, lang
     municipalities = [m for m in scope(session, settings, survey) if office_id is None or m.office_id == office_id]
     # Every municipality in scope counts, asked or not: one without any address is a gap, not an exclusion.
     answers = answers_by_municipality(session, survey.id)
-    offices = {o.id: o.name for o in session.query(Organisation).filter(Organisation.kind == "office")}
+    offices = {o.id: o.name for o in session.query(Organisation).filter(Organisation.kind.in_(OFFICE_KINDS))}
     start = datetime.combine(survey.opens_on - timedelta(days=365), datetime.min.time(), tzinfo=UTC)
     end = datetime.combine(survey.closes_on + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     tallies = tally_by_municipality(rungs_for(session=session, municipality_ids=[m.id for m in municipalities],

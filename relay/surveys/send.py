@@ -48,6 +48,11 @@ def _mailboxes(session: Session, municipality: Organisation) -> list[tuple[int |
     return []
 
 
+def _language(municipality: Organisation, chosen: str | None) -> str:
+    """Swedish to a kommun; a Norwegian municipality's written standard (språklova), as the digests do."""
+    return "sv" if municipality.profile == "se" else written_standard(municipality, chosen)
+
+
 def _queue(session: Session, settings: Settings, survey: Survey, invitation: SurveyInvitation,
            municipality: Organisation, *, reminder: bool, today: date) -> None:
     contact = session.get(Contact, invitation.contact_id) if invitation.contact_id else None
@@ -90,7 +95,7 @@ def send_survey(*, session: Session, settings: Settings, survey_id: int, now: da
             if (municipality.id, address.lower()) in known:
                 continue
             invitation = SurveyInvitation(survey_id=survey.id, municipality_id=municipality.id, contact_id=contact_id,
-                                          email=address, language=written_standard(municipality, chosen), sent_at=now)
+                                          email=address, language=_language(municipality, chosen), sent_at=now)
             session.add(invitation)
             session.flush()
             _queue(session, settings, survey, invitation, municipality, reminder=False, today=now.date())

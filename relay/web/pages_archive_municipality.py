@@ -1,5 +1,6 @@
 """A municipality's own overview of what it was sent and how it followed up: for its signed-in contacts,
-its office's governors and administrators. As a page, a printable page, CSV and XLSX."""
+its office's governors, the ministries (read-only, to evaluate whether municipalities receive enough) and
+administrators. As a page, a printable page, CSV and XLSX; every route here only reads."""
 
 from __future__ import annotations
 
@@ -17,15 +18,18 @@ from relay.reports.tables import fmt
 from relay.web.templating import render, request_language
 
 router = APIRouter()
-# The municipality's people and its office; object rules (which municipality) in ensure_municipality.
-OWN = frozenset({"admin", "governor", "contact"})
+# The municipality's people, its office and the ministries; object rules (which municipality) in
+# ensure_municipality. Only GET routes: no role changes anything through the overview.
+OWN = frozenset({"admin", "ministry", "governor", "contact"})
 ACCESS = {"municipality_overview": OWN, "municipality_overview_print": OWN, "municipality_overview_export": OWN,
           "municipality_overview_pick": OWN}
 
 
 def ensure_municipality(session, user: User, municipality: Organisation) -> None:
-    """Admins anywhere; a governor for its office's municipalities; a contact for its own municipality."""
-    if user.role == "admin":
+    """Admins and ministries anywhere (a ministry evaluates every municipality: the national human rights
+    institution asks central government to); a governor for its office's municipalities; a contact for
+    its own municipality."""
+    if user.role in ("admin", "ministry"):
         return
     if user.role == "governor" and user.office_id is not None and user.office_id == municipality.office_id:
         return
@@ -55,8 +59,9 @@ def municipality_overview_pick(request: Request):
 
 
 def pickable(session, user: User | None) -> list[Organisation]:
-    """The municipalities whose overview a governor (its office's) or an administrator (all) may open."""
-    if user is None or user.role not in ("governor", "admin"):
+    """The municipalities whose overview a governor (its office's), a ministry or an administrator (all)
+    may open."""
+    if user is None or user.role not in ("governor", "ministry", "admin"):
         return []
     query = select(Organisation).where(Organisation.kind.in_(("municipality", "kommun"))).order_by(Organisation.name)
     if user.role == "governor":

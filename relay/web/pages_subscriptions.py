@@ -96,6 +96,8 @@ async def preferences_save(request: Request, token: str):
     choices = {s: (None if f == "none" else f) for s, f in choices.items()}
     with transaction(request.app.state.engine) as session:
         contact = session.get(Contact, contact_id)
+        if contact is None or contact.status == "erased":  # a well-signed link to someone no longer here
+            return render(request, "link_invalid.html", {"expired": False}, status_code=404)
         try:
             update_preferences(session=session, contact=contact, choices=choices, language=form.get("language"),
                                known_sectors=set(names))

@@ -19,7 +19,7 @@ from relay.reports.refresh import ensure_fresh
 from relay.reports.tables import fmt
 from relay.sectors import sector_names
 from relay.surveys.access import may_manage, may_read, may_read_text, office_limit
-from relay.surveys.define import SurveyDraft, SurveyError, asker_for, check, create_survey
+from relay.surveys.define import OFFICE_KINDS, SurveyDraft, SurveyError, asker_for, check, create_survey
 from relay.surveys.results import survey_results
 from relay.surveys.send import close_due, remind, send_or_schedule
 from relay.web.access import READERS
@@ -37,25 +37,28 @@ def _visible(session, user: User) -> list[Survey]:
             if may_read(user, s)]
 
 
-def _askers(session, user: User) -> list[Organisation]:
-    """Whom this user may ask on behalf of: its own office or ministry; an administrator any."""
+def _askers(session, user: User, profile: str) -> list[Organisation]:
+    """Whom this user may ask on behalf of: its own office or ministry; an administrator any. The
+    Swedish profile has no ministries (its register has none): there a ministry user may ask no one."""
     own = asker_for(session, user)
     if own is not None:
         return [session.get(Organisation, own)]
     if user.role == "ministry" or user.role == "admin":
-        offices = list(session.scalars(select(Organisation).where(Organisation.kind == "office")
-                                       .order_by(Organisation.name))) if user.role == "admin" else []
-        return list_ministries(session=session) + offices
+        offices = list(session.scalars(select(Organisation).where(
+            Organisation.kind.in_(OFFICE_KINDS), Organisation.profile == profile)
+            .order_by(Organisation.name))) if user.role == "admin" else []
+        return (list_ministries(session=session) if profile == "no" else []) + offices
     return []
 
 
 def _list_page(request: Request, session, *, values=None, errors=None, status_code=200):
-    user = request.state.user
+    user, profile = request.state.user, request.app.state.settings.profile
     today = date.today()
     values = values or {"opens_on": today.isoformat(), "closes_on": (today + timedelta(days=30)).isoformat(),
                         "repeat": "once", "sectors": list(sector_names("nb"))}
     return render(request, "surveys.html", {
-        "surveys": _visible(session, user), "askers": _askers(session, user), "values": values,
+        "surveys": _visible(session, user), "askers": _askers(session, user, profile), "values": values,
+        "no_national": profile != "no" and user.role == "ministry",
         "errors": errors or {}, "sectors": sector_names(request_language(request))}, status_code=status_code)
 
 
@@ -84,7 +87,7 @@ async def survey_create(request: Request):
     errors: dict[str, str] = {}
     with transaction(request.app.state.engine) as session:
         user = session.get(User, request.state.user.id)
-        allowed = {o.id: o for o in _askers(session, user)}
+        allowed = {o.id: o for o in _askers(session, user, request.app.state.settings.profile)}
         asker = allowed.get(small_int(values["asked_by"]) or -1) or (next(iter(allowed.values())) if len(allowed) == 1
                                                                      else None)
         if asker is None:
@@ -92,7 +95,7 @@ async def survey_create(request: Request):
         draft = SurveyDraft(title=values["title"], asked_by_id=asker.id if asker else 0,
                             opens_on=_date(values["opens_on"], "opens_on", errors),
                             closes_on=_date(values["closes_on"], "closes_on", errors), sectors=values["sectors"],
-                            office_id=(asker.id if asker and asker.kind == "office" else None),
+                            office_id=(asker.id if asker and asker.kind in OFFICE_KINDS else None),
                             repeat=values["repeat"])
         if not errors:
             errors = check(session, draft, set(sector_names("nb")))

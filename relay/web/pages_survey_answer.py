@@ -3,7 +3,7 @@ standard; every submission is kept, and the latest named one is the municipality
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from relay.db import transaction
@@ -28,15 +28,26 @@ router = APIRouter()
 ACCESS = {"survey_answer_form": PUBLIC, "survey_answer_save": PUBLIC}
 
 
+class _InvalidLink(Exception):
+    def __init__(self, expired: bool = False):
+        super().__init__("invalid link")
+        self.expired = expired
+
+
 def _invitation(request: Request, session, token: str) -> SurveyInvitation:
     try:
         invitation_id = read_answer_token(request.app.state.settings, token)
     except TokenError as exc:
-        raise HTTPException(status_code=404, detail="invalid link") from exc
+        raise _InvalidLink(exc.expired) from exc
     invitation = session.get(SurveyInvitation, invitation_id)
     if invitation is None:
-        raise HTTPException(status_code=404, detail="invalid link")
+        raise _InvalidLink()
     return invitation
+
+
+def _invalid(request: Request, exc: _InvalidLink):
+    """The other signed links' page: 404 for a forged, damaged or malformed link, 410 for an expired one."""
+    return render(request, "link_invalid.html", {"expired": exc.expired}, status_code=410 if exc.expired else 404)
 
 
 def _page(request: Request, session, invitation: SurveyInvitation, *, values=None, errors=None, saved=False,
@@ -57,8 +68,11 @@ def _page(request: Request, session, invitation: SurveyInvitation, *, values=Non
 
 @router.get("/s/{token}", response_class=HTMLResponse, name="survey_answer_form", include_in_schema=False)
 def survey_answer_form(request: Request, token: str):
-    with transaction(request.app.state.engine) as session:
-        return _page(request, session, _invitation(request, session, token))
+    try:
+        with transaction(request.app.state.engine) as session:
+            return _page(request, session, _invitation(request, session, token))
+    except _InvalidLink as exc:
+        return _invalid(request, exc)
 
 
 @router.post("/s/{token}", response_class=HTMLResponse, name="survey_answer_save", include_in_schema=False)
@@ -66,16 +80,25 @@ async def survey_answer_save(request: Request, token: str):
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in ("responder_name", "useful", "missing", "actions")}
     values.update({f"s-{key[2:]}": str(value) for key, value in form.multi_items() if key.startswith("s-")})
-    with transaction(request.app.state.engine) as session:
-        invitation = _invitation(request, session, token)
-        survey = session.get(Survey, invitation.survey_id)
-        if not is_open(survey, utcnow()):
-            return _page(request, session, invitation, values=values, errors={"form": "closed"}, status_code=409)
-        scores = {key[2:]: int(v) if v.isdigit() else -1 for key, v in values.items() if key.startswith("s-") and v}
-        answer = AnswerForm(responder_name=values["responder_name"], sufficiency=scores, useful=values["useful"],
-                            missing=values["missing"], actions=values["actions"])
-        errors = check(survey, answer)
-        if errors:
-            return _page(request, session, invitation, values=values, errors=errors, status_code=400)
-        save_answer(session=session, invitation=invitation, form=answer)
-        return _page(request, session, invitation, saved=True)
+    try:
+        with transaction(request.app.state.engine) as session:
+            return _save(request, session, _invitation(request, session, token), values)
+    except _InvalidLink as exc:
+        return _invalid(request, exc)
+
+
+def _save(request: Request, session, invitation: SurveyInvitation, values: dict):
+    """Validate and keep one submission (every one is kept; see relay.surveys.answers)."""
+    survey = session.get(Survey, invitation.survey_id)
+    if not is_open(survey, utcnow()):
+        return _page(request, session, invitation, values=values, errors={"form": "closed"}, status_code=409)
+    # ASCII digits only: '²'.isdigit() is True, yet int('²') fails.
+    scores = {key[2:]: int(v) if v.isascii() and v.isdigit() and len(v) < 3 else -1
+              for key, v in values.items() if key.startswith("s-") and v}
+    answer = AnswerForm(responder_name=values["responder_name"], sufficiency=scores, useful=values["useful"],
+                        missing=values["missing"], actions=values["actions"])
+    errors = check(survey, answer)
+    if errors:
+        return _page(request, session, invitation, values=values, errors=errors, status_code=400)
+    save_answer(session=session, invitation=invitation, form=answer)
+    return _page(request, session, invitation, saved=True)

@@ -4,6 +4,7 @@ own contacts and its office only; as a page, a printable page, CSV and XLSX."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -74,3 +75,45 @@ def test_a_governor_opens_an_overview_from_the_archive(archive, signed_in):
     moved = governor.get("/municipalities/overview?code=4621", follow_redirects=False)
     assert moved.status_code == 303 and moved.headers["location"] == "/municipalities/4621/overview"
     assert governor.get("/municipalities/overview?code=../x", follow_redirects=False).status_code == 404
+
+
+OVERVIEW = ("/municipalities/4621/overview", "/municipalities/4621/overview/print",
+            "/municipalities/4621/overview/alerts.csv", "/municipalities/4621/overview/sectors.xlsx")
+
+
+def test_the_overviews_role_matrix(archive, delivered, signed_in, web, engine):
+    """Who opens Voss's overview: its own contact, its office's governor, a ministry and an admin; not
+    another municipality's contact nor another office's governor; anonymous is asked to sign in."""
+    with transaction(engine) as s:
+        minister = factories.make_user(s, role="ministry").id
+        admin = factories.make_user(s, role="admin").id
+    expected = {"own contact": (delivered[0], 200), "other contact": (delivered[1], 403),
+                "own governor": (archive.governor_a, 200), "other governor": (archive.governor_b, 403),
+                "ministry": (minister, 200), "admin": (admin, 200)}
+    for persona, (user_id, status) in expected.items():
+        client = signed_in(user_id)
+        for path in OVERVIEW:
+            assert client.get(path).status_code == status, (persona, path)
+    for path in OVERVIEW:
+        answer = web.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login"), path
+
+
+def test_a_ministry_reads_any_municipalitys_overview_and_changes_nothing(archive, delivered, signed_in, engine):
+    """Ministries evaluate whether municipalities receive enough information: they read every overview,
+    pick any municipality from the archive, and the overview offers them nothing to change."""
+    with transaction(engine) as s:
+        minister_id = factories.make_user(s, role="ministry").id
+    minister = signed_in(minister_id)
+    page = minister.get("/municipalities/4621/overview")
+    assert "Oversikt for Voss" in page.text and "2 saker mottatt, 1 bekreftet, 1 med oppfølging" in page.text
+    # The only form a ministry sees on the page is the menu's sign-out.
+    posts = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]*)"|<form[^>]*action="([^"]*)"[^>]*method="post"',
+                       page.text)
+    assert {a or b for a, b in posts} <= {"/logout"}
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', minister.get("/archive").text).group(1)
+    for path in OVERVIEW:
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            assert minister.request(method, path, data={"csrf_token": csrf}).status_code == 405, (method, path)
+    picker = minister.get("/archive").text.split('id="ov-code"')[1].split("</select>")[0]
+    assert '<option value="4621">Voss</option>' in picker and "Kristiansand" in picker  # every office's

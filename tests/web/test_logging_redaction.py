@@ -14,8 +14,9 @@ from relay.receipts import pixel
 from relay.web.routes import MODULES
 from tests.web.conftest import csrf_of
 
-# One well-signed token per signed-link route whose payload the handler cannot use, so the request
-# ends in the app's "unhandled error" log line: (method, path template, purpose, payload).
+# One well-signed token per signed-link route whose payload the handler cannot use: (method, path template,
+# purpose, payload). Such a link answers 'invalid' (tests/web/test_signed_link_payloads.py); to reach the
+# app's "unhandled error" log line, the test below makes reading any token fail unexpectedly.
 BROKEN_LINKS = [
     ("GET", "/a/{token}", links.ACK, {"a": "not-a-number", "c": 1}),
     ("POST", "/a/{token}", links.ACK, {"a": "not-a-number", "c": 1}),
@@ -51,12 +52,17 @@ def test_every_route_with_a_token_in_its_path_is_checked_here():
 
 @pytest.mark.parametrize(("method", "template", "purpose", "payload"), BROKEN_LINKS,
                          ids=[f"{m} {t}" for m, t, _, _ in BROKEN_LINKS])
-def test_an_error_behind_a_signed_link_logs_the_route_not_the_token(app, world, settings, caplog,
+def test_an_error_behind_a_signed_link_logs_the_route_not_the_token(app, world, settings, caplog, monkeypatch,
                                                                      method, template, purpose, payload):
     token = tokens.sign(settings.signing_keys(), purpose, payload)
     path = template.replace("{token}", token)
     anon = TestClient(app, base_url="https://relay.test", raise_server_exceptions=False)  # the 500 page
     data = {"csrf_token": csrf_of(anon)} if method == "POST" else None
+
+    def fails(*args, **kwargs):  # an unexpected failure while the token is in hand (a bug, a library's error)
+        raise RuntimeError("reading the token failed")
+
+    monkeypatch.setattr(tokens.URLSafeTimedSerializer, "loads", fails)
     caplog.set_level(logging.DEBUG)
     answer = anon.request(method, path, data=data)
     assert answer.status_code == 500
@@ -65,12 +71,34 @@ def test_an_error_behind_a_signed_link_logs_the_route_not_the_token(app, world, 
     assert token not in _everything_logged(caplog.records)
 
 
+@pytest.mark.parametrize(("method", "template", "purpose", "payload"), BROKEN_LINKS,
+                         ids=[f"{m} {t}" for m, t, _, _ in BROKEN_LINKS])
+def test_a_broken_payload_behind_a_signed_link_is_refused_and_not_logged(app, world, settings, caplog,
+                                                                          method, template, purpose, payload):
+    token = tokens.sign(settings.signing_keys(), purpose, payload)
+    anon = TestClient(app, base_url="https://relay.test", raise_server_exceptions=False)
+    data = {"csrf_token": csrf_of(anon)} if method == "POST" else None
+    caplog.set_level(logging.DEBUG)
+    answer = anon.request(method, template.replace("{token}", token), data=data)
+    assert 400 <= answer.status_code < 500
+    assert not [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert token not in _everything_logged(caplog.records)
+
+
 def test_a_value_out_of_range_behind_a_signed_link_logs_the_route_not_the_token(client_for, settings, engine,
-                                                                                 world, caplog):
-    """SQLite cannot hold the huge id (OverflowError); PostgreSQL refuses the NUL byte (DataError)."""
+                                                                                 world, caplog, monkeypatch):
+    """PostgreSQL refuses the NUL byte (DataError); on SQLite the driver's OverflowError (what a huge
+    number does there) is raised where the acknowledgement is stored: a link's own ids are checked before
+    any query, so a link can no longer carry one (tests/web/test_signed_link_payloads.py)."""
     postgres = engine.dialect.name == "postgresql"
-    alert_id = world.alert_a if postgres else 2**70
-    path = links.ack_url(settings, alert_id=alert_id, contact_id=world.contact).replace("https://relay.test", "")
+    if not postgres:
+        from relay.web import pages_receipts
+
+        def overflows(**kwargs):
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+        monkeypatch.setattr(pages_receipts, "acknowledge", overflows)
+    path = links.ack_url(settings, alert_id=world.alert_a, contact_id=world.contact).replace("https://relay.test", "")
     anon = client_for("anonymous")
     caplog.set_level(logging.DEBUG)
     answer = anon.post(path, data={"csrf_token": csrf_of(anon), "comment": "a\x00b" if postgres else "fine"})
