@@ -84,9 +84,12 @@ def _wake_this_process(session: Session) -> None:
         wake_local(channel)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    """Rolled back or closed without a commit (a preview): nobody is woken. After a commit this
+    finds nothing left; a savepoint's end is not the transaction's."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Alert, "after_insert")
