@@ -1,6 +1,6 @@
 """Delivery benchmark: messages/s into an SMTP sink, and a kill-and-restart run that counts losses.
 
-    python -m benchmarks delivery [--quick]            # 10,000 messages (quick: 1,000)
+    python -m benchmarks delivery [--quick]            # 10,000 messages (quick: 400)
     python -m benchmarks.delivery --messages 2000      # any size, figures as JSON
 
 On SQLite, and also on PostgreSQL when RELAY_BENCH_DATABASE_URL names one (it is emptied!).
@@ -437,7 +437,7 @@ def databases() -> list[tuple[str, str | None]]:
 
 def run(quick: bool = False, messages: int | None = None) -> dict:
     """Flat figures per database: throughput beside smtp-source, then the kill-and-restart counts."""
-    n = messages or (1000 if quick else 10_000)
+    n = messages or (400 if quick else 10_000)
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as tmp:
         for name, url in databases():

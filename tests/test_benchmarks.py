@@ -26,7 +26,7 @@ def test_each_benchmark_runs_quick(name):
     # Never the test database: the delivery benchmark empties the one RELAY_BENCH_DATABASE_URL names.
     env = {k: v for k, v in os.environ.items() if k != "RELAY_BENCH_DATABASE_URL"}
     done = subprocess.run([sys.executable, "-m", "benchmarks", name, "--quick"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     rows = [line.split() for line in done.stdout.splitlines()[2:]]
     figures = [row for row in rows if row and row[0] == name and row[1:3] != ["wall", "time"]]
