@@ -1,13 +1,15 @@
 """Delivery benchmark: messages/s into an SMTP sink, and a kill-and-restart run that counts losses.
 
-    python -m benchmarks delivery [--quick]            # 10,000 messages (quick: 1,000)
+    python -m benchmarks delivery [--quick]            # 10,000 messages (quick: 400)
     python -m benchmarks.delivery --messages 2000      # any size, figures as JSON
 
 On SQLite, and also on PostgreSQL when RELAY_BENCH_DATABASE_URL names one (it is emptied!).
 
 Throughput goes into Postfix's smtp-sink when it is on PATH (Debian package postfix), and is
 compared with Postfix's own smtp-source at the same message size, concurrency and connection
-reuse; otherwise into an aiosmtpd sink. Beside the one worker, the same messages go through two
+reuse; otherwise into an aiosmtpd sink. Beside smtp-source, the same messages through Postfix's own
+durable queue (smtp-source into a local Postfix whose relayhost is the sink, postfix_queue.py),
+and Relay's ratio to it: the durable reference. Beside the one worker, the same messages go through two
 worker processes splitting the same total concurrency (a configuration the design allows; on two
 cores one Python process is held to about one by its GIL), reported as two_workers; and the two
 halves of the path measured apart (delivery_split.py: the wire alone, the database alone, the
@@ -47,6 +49,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
 from benchmarks import delivery_split as split
+from benchmarks import postfix_queue
 from relay import migrate
 from relay.db import make_engine, transaction
 from relay.delivery.claim import LEASE, sweep_expired_leases
@@ -141,7 +144,18 @@ def throughput(n: int, workdir: Path, url: str | None = None) -> dict:
                           ceiling_to_smtp_source=round(result["one_process_ceiling_per_second"] / rate, 3))
             if "machine_cpu_us_per_message" in source_figures:
                 result["smtp_source_machine_cpu_us_per_message"] = source_figures["machine_cpu_us_per_message"]
+        result.update(_postfix_queue(n, mean, port, source, result["relay_per_second"]))
     return result
+
+
+def _postfix_queue(n: int, mean: int, port: int, source: str, relay_rate: float) -> dict:
+    """Postfix's own durable queue into the same sink (postfix_queue.py), and Relay's ratio to it."""
+    why = postfix_queue.unavailable() or (None if Path(source).exists() else "smtp-source is not installed")
+    if why:
+        return {"postfix_queue": f"skipped: {why}"}
+    figures = postfix_queue.measure(n, mean, port, CONCURRENCY, source)
+    figures["relay_to_postfix_queue"] = round(relay_rate / figures["postfix_queue_relay_per_second"], 2)
+    return figures
 
 
 def _split(n: int, workdir: Path, url: str, settings) -> dict:
@@ -423,7 +437,7 @@ def databases() -> list[tuple[str, str | None]]:
 
 def run(quick: bool = False, messages: int | None = None) -> dict:
     """Flat figures per database: throughput beside smtp-source, then the kill-and-restart counts."""
-    n = messages or (1000 if quick else 10_000)
+    n = messages or (400 if quick else 10_000)
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as tmp:
         for name, url in databases():

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from relay.db import transaction
+from relay.delivery.recorder import let_senders_write
 from relay.digests.plan import PlanReport, plan_due
 from relay.digests.render import render_pending
 from relay.settings import Settings
@@ -29,6 +30,7 @@ def plan_and_render(*, engine: Engine, settings: Settings, now: datetime | None 
     limit = FIRST_PART
     while rendered == limit:
         limit = PART
+        let_senders_write(engine)
         with transaction(engine) as session:
             rendered = len(render_pending(session=session, settings=settings, limit=limit))
         count += rendered

@@ -27,6 +27,15 @@ BACKOFF = 0.05  # seconds before the second run, doubled before the third; jitte
 _sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-sqlite")
 
 
+def let_senders_write(engine) -> None:
+    """On SQLite, wait until the senders' queued transactions have run. A long run of writing
+    transactions in another thread (relay.pipeline rendering a fan-out in parts) calls it between
+    them: otherwise it takes SQLite's write lock again at once, the senders' busy handler keeps
+    sleeping past the gaps, and no message leaves until the last part is written."""
+    if engine.dialect.name == "sqlite":
+        _sqlite_writer.submit(lambda: None).result()
+
+
 async def in_transaction(engine, fn, **kwargs):
     """Run fn(session=…, **kwargs) in one transaction in a thread, so the lanes keep talking SMTP.
 

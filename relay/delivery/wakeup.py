@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -74,8 +75,10 @@ def _notify_other_processes(session: Session) -> None:
     channels = session.info.get(_PENDING)
     if channels and session.get_bind().dialect.name == "postgresql":
         # Inside the transaction: PostgreSQL delivers it at COMMIT, and never if it rolls back.
+        # The payload names this process, whose own waiters after_commit wakes directly: its listener
+        # skips the echo, so a commit wakes each process once.
         for channel in sorted(channels):
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+            session.execute(text("SELECT pg_notify(:channel, :sender)"), {"channel": channel, "sender": str(os.getpid())})
 
 
 @event.listens_for(Session, "after_commit")
@@ -84,9 +87,12 @@ def _wake_this_process(session: Session) -> None:
         wake_local(channel)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    """Rolled back or closed without a commit (a preview): nobody is woken. After a commit this
+    finds nothing left; a savepoint's end is not the transaction's."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Alert, "after_insert")
@@ -138,7 +144,8 @@ class Listener(threading.Thread):
                     for channel in (PLAN, SEND):
                         wake_local(channel)
                     for notification in connection.notifies():
-                        wake_local(notification.channel)
+                        if notification.payload != str(os.getpid()):
+                            wake_local(notification.channel)
             except Exception:  # noqa: BLE001 - reconnect; the ticks cover the gap
                 log.warning("wake-up listener lost its connection; reconnecting", exc_info=True)
                 self.ready.clear()

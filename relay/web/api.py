@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -61,8 +60,7 @@ class BearerRoute(APIRoute):
         return with_bearer
 
 
-router = APIRouter(prefix="/api/v1", route_class=BearerRoute, tags=["v1"],
-                   responses={401: {"model": m.Problem}, 403: {"model": m.Problem}})
+router = APIRouter(prefix="/api/v1", route_class=BearerRoute, tags=["v1"], responses=m.ERRORS)
 SOURCE_READERS = frozenset({"admin", "ministry"})
 ACCESS = {"api_items": READERS, "api_item": READERS, "api_alerts": READERS, "api_alert": READERS,
           "api_sources": SOURCE_READERS}
@@ -95,8 +93,9 @@ def _visible_alerts(request: Request):
 
 @router.get("/items", response_model=m.ItemPage, name="api_items", summary="Items, newest first")
 def api_items(request: Request, limit: Limit = 100, offset: Offset = 0,
-              sector: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9-]+$")] = None, relevant: bool | None = None,
-              since: Annotated[date | None, Query(description="document date on or after")] = None):
+              sector: Annotated[m.SectorId | None, Query(description="sector id (config/sectors.toml)")] = None,
+              relevant: bool | None = None,
+              since: Annotated[m.IsoDate | None, Query(description="document date on or after")] = None):
     query = select(Item)
     if sector:
         query = query.where(Item.id.in_(select(Tag.item_id).where(Tag.sector == sector, Tag.removed.is_(False))))
@@ -110,7 +109,7 @@ def api_items(request: Request, limit: Limit = 100, offset: Offset = 0,
         return {"total": total, "limit": limit, "offset": offset, "items": [_item_summary(i) for i in rows]}
 
 
-@router.get("/items/{item_id}", response_model=m.ItemOut, name="api_item", responses={404: {"model": m.Problem}})
+@router.get("/items/{item_id}", response_model=m.ItemOut, name="api_item", responses=m.NOT_FOUND)
 def api_item(request: Request, item_id: m.Id):
     with transaction(request.app.state.engine) as session:
         item = session.get(Item, item_id)
@@ -137,7 +136,7 @@ def api_alerts(request: Request, limit: Limit = 100, offset: Offset = 0,
 
 
 @router.get("/alerts/{alert_id}", response_model=m.AlertOut, name="api_alert",
-            responses={404: {"model": m.Problem}})
+            responses=m.NOT_FOUND)
 def api_alert(request: Request, alert_id: m.Id):
     with transaction(request.app.state.engine) as session:
         alert = session.get(Alert, alert_id)

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 # Row ids as path parameters: bounded, so an absurd number is a 422, not a database overflow.
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _configured_sectors() -> tuple[str, ...]:
+    from relay.reports.labels import sector_names  # config/sectors.toml, with the built-in ids as fallback
+
+    return tuple(sector_names("nb"))
+
+
+# A sector parameter is one of the configured ids (read once, at start): an enum in the schema, and
+# anything else a 422 naming the parameter, rather than an empty answer or a 400 the schema hides.
+SectorId = Literal[_configured_sectors()]
+
+
+def _iso_date(value):
+    # Pydantic would also take a number as seconds since 1970 (since=-1e-19 was 1970-01-01); the
+    # schema says a date, so only YYYY-MM-DD is one.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 def small_int(value) -> int | None:
@@ -113,5 +136,24 @@ class AlertPage(Page):
     alerts: list[AlertOut]
 
 
+class ErrorItem(BaseModel):
+    """One problem with the request, shaped as FastAPI's ValidationError (loc, msg, type)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class Problem(BaseModel):
-    detail: str
+    """Every error answer of the API: a sentence, or the request's problems one by one."""
+
+    detail: str | list[ErrorItem]
+
+
+# What any API route can answer besides its own result: declared so the schema holds every status.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "a value is out of range, or filters contradict each other"},
+    401: {"model": Problem, "description": "not signed in, or the bearer token is not valid"},
+    403: {"model": Problem, "description": "the role may not read this"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such record"}}

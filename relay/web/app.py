@@ -180,4 +180,4 @@ def _bad_request(request: Request, detail, *, api_status: int):
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict]:
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]

@@ -15,6 +15,7 @@ from relay.reports.national import national_report
 from relay.reports.schemas import AlertReport, AnnualReport, MunicipalityReport, NationalReport
 from relay.web.access import READERS, visible_office
 from relay.web.api import BearerRoute
+from relay.web.api_models import ERRORS, NOT_FOUND, SectorId
 from relay.web.pages_report_scope import (
     MAX_BODY,
     MAX_ID,
@@ -26,7 +27,7 @@ from relay.web.pages_report_scope import (
     fresh,
 )
 
-router = APIRouter(prefix="/api/v1/reports", route_class=BearerRoute, tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", route_class=BearerRoute, tags=["reports"], responses=ERRORS)
 ACCESS = {"api_report_national": READERS, "api_report_alert": READERS, "api_report_municipality": READERS,
           "api_report_annual": READERS}
 
@@ -36,12 +37,11 @@ OrgId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="organisation i
 
 
 @router.get("/national", response_model=NationalReport, name="api_report_national",
-            summary="Reach and acknowledgement: the country (ministry, admin) or the caller's office (governor)",
-            responses={400: {"description": "a filter is not valid (each problem named in detail)"}})
+            summary="Reach and acknowledgement: the country (ministry, admin) or the caller's office (governor)")
 def api_national(request: Request, start: Month = None, end: Month = None,
                  year: Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description="approval year")] = None,
                  office: OrgId = None, county: OrgId = None,
-                 sector: Annotated[str | None, Query(max_length=40, description="sector id (config/sectors.toml)")] = None,
+                 sector: Annotated[SectorId | None, Query(description="sector id (config/sectors.toml)")] = None,
                  body: Annotated[str | None, Query(max_length=MAX_BODY, description="issuing body, e.g. ECHR")] = None,
                  ) -> NationalReport:
     """The parameters are typed here for the schema and checked again by filters_from, which also
@@ -52,7 +52,7 @@ def api_national(request: Request, start: Month = None, end: Month = None,
         return national_report(session=session, filters=filters)
 
 
-@router.get("/alerts/{alert_id}", response_model=AlertReport, name="api_report_alert",
+@router.get("/alerts/{alert_id}", response_model=AlertReport, name="api_report_alert", responses=NOT_FOUND,
             summary="One alert: every targeted municipality's ladder and its contacts'")
 def api_alert(request: Request, alert_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> AlertReport:
     fresh(request)
@@ -61,7 +61,7 @@ def api_alert(request: Request, alert_id: Annotated[int, Path(ge=1, le=MAX_ID)])
         return alert_report(session=session, alert_id=alert_id)
 
 
-@router.get("/municipalities/{code}", response_model=MunicipalityReport, name="api_report_municipality",
+@router.get("/municipalities/{code}", response_model=MunicipalityReport, name="api_report_municipality", responses=NOT_FOUND,
             summary="One municipality's history")
 def api_municipality(request: Request, code: str) -> MunicipalityReport:
     fresh(request)
@@ -70,7 +70,7 @@ def api_municipality(request: Request, code: str) -> MunicipalityReport:
         return municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
 
 
-@router.get("/annual/{year}", response_model=AnnualReport, name="api_report_annual",
+@router.get("/annual/{year}", response_model=AnnualReport, name="api_report_annual", responses=NOT_FOUND,
             summary="The annual evaluation's figures")
 def api_annual(request: Request, year: Annotated[int, Path(ge=YEARS[0], le=YEARS[1])],
                language: Annotated[str, Query(pattern="^(nb|nn|en)$")] = "nb") -> AnnualReport:
