@@ -10,10 +10,11 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from relay import links
 from relay.delivery.outbox import enqueue
+from relay.documents.chosen import paragraphs_html
 from relay.i18n import translator
 from relay.mail.compose import build_message
 from relay.models import Alert, Assignment, Contact, Digest, Message, Organisation
@@ -160,6 +161,7 @@ def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict
             "ack_url": mail_links.ack(alert.id),
             "ack_deadline": alert.ack_deadline.isoformat() if alert.ack_deadline else "",
             "urgent": alert.priority == "urgent",
+            "excerpt_html": paragraphs_html(object_session(alert), alert),  # a document's chosen paragraphs
         })
     order = list(names)
     return [

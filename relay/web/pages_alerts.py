@@ -13,6 +13,7 @@ from sqlalchemy.orm import object_session
 from relay import audit, nynorsk
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.db import transaction
+from relay.documents.chosen import choose_paragraphs
 from relay.models import Alert, Item, Organisation, User
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
@@ -82,6 +83,7 @@ async def queue_approve(request: Request, item_id: Id):
             try:
                 alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
                                      actor=_actor(session, request))
+                choose_paragraphs(session, alert, form.getlist("paragraph_ids"))  # issue 20: a document's paragraphs
                 return RedirectResponse(f"/alerts/{alert.id}", status_code=303)
             except CurationError as exc:
                 errors = {"form": f"curation: {exc}"}
