@@ -21,7 +21,7 @@ from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
 from relay.store.entry_view import entry_context
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
-from relay.store.versions import display_languages, entry_of, preferred, versions_by_lead
+from relay.store.versions import display_languages, entry_of, preferred, versions, versions_by_lead
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -116,8 +116,8 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
               notice=None, status_code=200):
     """The item with its evidence and the approval form (prefilled, or with what the user typed)."""
     active = [t for t in item.tags if not t.removed]
-    if values is None:
-        values = {"title_nb": item.title, "priority": "normal", "sectors": [t.sector for t in active],
+    if values is None:  # a case's title in the preferred language version (issue 20)
+        values = {"title_nb": preferred(versions(session, item), display_languages()).title, "priority": "normal", "sectors": [t.sector for t in active],
                   "municipalities": None, "nynorsk_origin": "manual"}
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
