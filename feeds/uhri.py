@@ -93,9 +93,10 @@ def iter_raw(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,
 
 
 def _items(stream: BinaryIO, head: bytes) -> Iterator:
-    """Every element of the array, read by the fast C parser; from the element it cannot decode on
-    (an escaped lone surrogate, "\\ud800", makes yajl produce bytes that are not UTF-8) by ijson's
-    pure-Python parser, which keeps such text as it is for the record checks to quarantine."""
+    """Every element of the array, read by the fast C parser; from the element it cannot read on
+    (an escaped lone surrogate, "\\ud800", makes yajl produce bytes that are not UTF-8; a number past
+    64 bits overflows it) by ijson's pure-Python parser, which keeps such values as they are for the
+    record checks to reject."""
     start = stream.tell() - len(head) if stream.seekable() else None
     seen = 0
     try:
@@ -103,9 +104,12 @@ def _items(stream: BinaryIO, head: bytes) -> Iterator:
             seen += 1
             yield item
         return
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, ijson.JSONError) as exc:
+        fallback = isinstance(exc, UnicodeDecodeError) or "integer overflow" in str(exc)  # a number past 64 bits
+        if not fallback:
+            raise
         if start is None:
-            raise FeedError(f"The UHRI export holds text that cannot be decoded ({exc}).") from exc
+            raise FeedError(f"The UHRI export holds a value the parser cannot read ({exc}).") from exc
     stream.seek(start)
     for index, item in enumerate(python_backend.items(stream, "item", use_float=True)):
         if index >= seen:
