@@ -21,6 +21,7 @@ from relay.models import Alert, Assignment, Contact, Digest, Message, Organisati
 from relay.register import written_standard
 from relay.sectors import sector_names
 from relay.settings import Settings
+from relay.store.versions import display_url
 
 
 def source_label(body: str | None, language: str) -> str:
@@ -157,7 +158,9 @@ def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict
             # No issuing body (a generic RSS source): the source's own name is the best label there is.
             "source_label": source_label(item.body, language) or (item.source.name if item.source else ""),
             "source_date": item.date.isoformat() if item.date else "",
-            "source_url": mail_links.click(assignment.id, item.url) if item.url else "",
+            # The case in the preferred language version (issue 20: a Norwegian translation when there is one).
+            "source_url": mail_links.click(assignment.id, url) if (url := display_url(object_session(alert), item))
+            else "",
             "ack_url": mail_links.ack(alert.id),
             "ack_deadline": alert.ack_deadline.isoformat() if alert.ack_deadline else "",
             "urgent": alert.priority == "urgent",

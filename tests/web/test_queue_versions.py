@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from relay.db import transaction
+from relay.links import read_click
 from relay.models import Contact, Item, Message, Source, Tag, utcnow
 from relay.pipeline import plan_and_render
 from tests.conftest import FIXTURES
@@ -61,6 +62,10 @@ def test_a_window_of_language_versions_gives_one_entry_and_one_digest_line_per_j
         text = body.get_body(("plain",)).get_content()
     for case in CASES:
         assert len(re.findall(case, text.upper())) == 1, (case, text)
+    # "Read the source" leads to the Norwegian translation where there is one (intake.display_languages).
+    targets = {read_click(settings, token=t)[1] for t in re.findall(r"https://relay\.test/c/([^\s\"<>]+)", text)}
+    assert "https://hudoc.echr.coe.int/eng?i=001-206452" in targets  # Strand Lobben's Norwegian version
+    assert "https://hudoc.echr.coe.int/eng?i=001-81356" in targets  # Folgerø: English, no translation
 
 
 def test_a_version_cannot_be_approved_on_its_own(client_for, world, engine):
