@@ -62,3 +62,17 @@ def test_a_non_empty_value_is_never_replaced_by_an_empty_one_even_from_the_same_
     feed(engine, "echr-json", emptied)
     abdi = items(engine)[ABDI]
     assert abdi.date == date(2021, 12, 10) and abdi.text.startswith("Violation") and abdi.states == "NOR"
+
+
+def test_an_item_stored_before_ranks_were_kept_is_not_overwritten_by_rss(engine):
+    add_source(engine, "echr-json", "hudoc", instance="ECHR", respondent="NOR")
+    add_source(engine, "echr-rss", "hudoc-rss", instance="ECHR")
+    feed(engine, "echr-json", "hudoc/echr_norway_versions.json")
+    with transaction(engine) as session:  # as an item stored by an older Relay looks
+        from relay.models import Item
+
+        item = session.scalars(select(Item).where(Item.key == ABDI)).one()
+        item.meta = {k: v for k, v in item.meta.items() if k != "field_ranks"}
+    feed(engine, "echr-rss", "hudoc/rss_echr_versions.xml")
+    abdi = items(engine)[ABDI]
+    assert abdi.title == "CASE OF ABDI IBRAHIM v. NORWAY" and abdi.states == "NOR" and abdi.language == "en"
