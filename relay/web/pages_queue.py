@@ -19,7 +19,7 @@ from relay.documents.evidence import document_field_texts, field_text
 from relay.documents.view import document_context
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User
 from relay.sectors import sector_names
-from relay.store.entry_view import entry_context
+from relay.store.entry_view import entry_context, paragraphs_by_sector
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
 from relay.store.versions import display_languages, entry_of, preferred, versions, versions_by_lead
 from relay.tagging.keywords import describe_keywords
@@ -116,9 +116,10 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
               notice=None, status_code=200):
     """The item with its evidence and the approval form (prefilled, or with what the user typed)."""
     active = [t for t in item.tags if not t.removed]
-    if values is None:  # a case's title in the preferred language version (issue 20)
-        values = {"title_nb": preferred(versions(session, item), display_languages()).title, "priority": "normal", "sectors": [t.sector for t in active],
-                  "municipalities": None, "nynorsk_origin": "manual"}
+    if values is None:  # a case's title in the preferred language version; a document's paragraphs' sectors (issue 20)
+        own = [t.sector for t in active] or [sector for sector, _ in paragraphs_by_sector(session, item) if sector]
+        values = {"title_nb": preferred(versions(session, item), display_languages()).title, "priority": "normal",
+                  "sectors": own, "municipalities": None, "nynorsk_origin": "manual"}
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
     review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()

@@ -38,6 +38,15 @@ def test_a_document_is_one_entry_approved_with_the_chosen_paragraphs_and_sent_on
     assert "Anbefalinger i dokumentet" in page
     for key in (FOSTER, SUPPORT, SCHOOL):
         assert f'name="paragraph_ids" value="{ids[key]}"' in page
+    # The document has no sector of its own: the form starts from its paragraphs' sectors.
+    with transaction(engine) as session:
+        from relay.models import Tag
+
+        own = session.scalars(select(Tag.sector).where(Tag.item_id == ids[DOC])).all()
+        placed = set(session.scalars(select(Tag.sector).where(Tag.item_id.in_([ids[FOSTER], ids[SUPPORT], ids[SCHOOL]]))))
+    assert own == [] and placed
+    for sector in placed:
+        assert re.search(rf'id="sec-{sector}" name="sectors" value="{sector}" checked', page), sector
     approved = gov.post(f"/queue/{ids[DOC]}/approve", data={
         "csrf_token": csrf_of(gov), "office": world.office_a, "priority": "normal", "sectors": ["child-welfare"],
         "title_nb": "Barnekomiteens merknader til Norge", "summary_nb": "Anbefalinger om fosterhjem.",
