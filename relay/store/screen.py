@@ -89,6 +89,13 @@ def screen_record(record: Record, limits: Limits, *, today: date) -> Record | st
     notes: list[str] = []
     # The same bytes always give the same repaired key, so a repaired id stays a stable identity.
     key = checked_text("key", record.key, notes)
+    if key != record.key and (problem := key_problem(key)):
+        return problem
+    for name in ("group_key", "parent_key"):
+        checked_text(name, getattr(record, name) or "", [])  # raises for undecodable text: never stored
+    date_raw = _small(checked_text("date", record.date_raw or "", notes)) or None
+    body = checked_text("body", record.body or "", notes) or None
+    language = checked_text("language", record.language or "", notes) or None
     title = checked_text("title", record.title, notes)
     text = checked_text("text", record.text, notes)
     truncated = []
@@ -121,13 +128,9 @@ def screen_record(record: Record, limits: Limits, *, today: date) -> Record | st
         warnings.append(f"cut to the size limit: {', '.join(truncated)}")
     warnings.extend(notes)
     warnings = [visible(w) for w in warnings]
-    for name in ("group_key", "parent_key"):
-        checked_text(name, getattr(record, name) or "", [])  # raises for undecodable text: never stored
     return replace(record, key=key, title=title or key, text=text, url=url, date=day, date_plausible=plausible,
-                   date_raw=_small(checked_text("date", record.date_raw or "", notes)) or None,
-                   body=checked_text("body", record.body or "", notes) or None,
-                   language=checked_text("language", record.language or "", notes) or None,
-                   aliases=tuple(aliases), meta=meta, warnings=tuple(dict.fromkeys(warnings)))
+                   date_raw=date_raw, body=body, language=language, aliases=tuple(aliases), meta=meta,
+                   warnings=tuple(dict.fromkeys(warnings)))
 
 
 def _type_problem(record: Record) -> str | None:
@@ -140,6 +143,9 @@ def _type_problem(record: Record) -> str | None:
         value = getattr(record, name)
         if value is not None and not isinstance(value, str):
             return f"its {name} is {type(value).__name__}, not text"
+    for name in ("aliases", "warnings"):
+        if not all(isinstance(v, str) for v in getattr(record, name)):
+            return f"its {name} are not all text"
     if record.date is not None and type(record.date) is not date:
         return f"its date is {type(record.date).__name__}, not a date"
     if any(not isinstance(s, str) or not re.fullmatch(r"[A-Z]{3}", s) for s in record.states):
