@@ -14,6 +14,7 @@ default result set and 200 OK ("silent substitution"), which must never be store
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -82,7 +83,7 @@ def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
     sections, seen = [], {}
     for index, row in enumerate(rows, start=1):
         name = f"row {index} ({_s(row.get(inst.id_column)) or 'no id'})"
-        problem = outside.get(index) or row_problem(row)
+        problem = outside.get(index) or row_problem(row) or id_problem(inst, row)
         if problem:
             result.rejected.append(Rejection(name, problem))
             continue
@@ -118,6 +119,21 @@ def row_problem(row: dict) -> str | None:
     for column, value in row.items():
         if value is not None and not isinstance(value, str):
             return f"column {column!r} is {_type_name(value)} where HUDOC sends text"
+    return None
+
+
+_ECHR_ITEMID = re.compile(r"\d{3}-\d{1,10}")
+_SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._()/+-]{0,150}")
+
+
+def id_problem(inst: Instance, row: dict) -> str | None:
+    """Why the row's id cannot be used (it goes into keys, links and document downloads), or None."""
+    value = _s(row.get(inst.id_column))
+    if not value:
+        return None  # reported as "has no id" below
+    pattern = _ECHR_ITEMID if inst.code == "ECHR" else _SITE_ID
+    if not pattern.fullmatch(value) or ".." in value:
+        return f"its {inst.id_column} {value[:60]!r} is not a HUDOC id"
     return None
 
 

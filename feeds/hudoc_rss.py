@@ -27,7 +27,7 @@ from feeds.hudoc_instances import (
     kind_for,
     states_in,
 )
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
+from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.xmlsafe import parse_xml
 
@@ -92,7 +92,11 @@ def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
     if inst.sectioned:
         result.records = group_documents(inst, (_section(inst, *entry) for entry in entries))
     else:
-        result.records = [_item(inst, *entry) for entry in entries]
+        for entry in entries:
+            try:
+                result.records.append(_item(inst, *entry))
+            except (TypeError, ValueError, AttributeError, KeyError) as exc:  # one odd item, not the feed
+                result.rejected.append(Rejection(f"item {entry[0]}", f"could not be read ({type(exc).__name__}: {exc})"))
     return result
 
 

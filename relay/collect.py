@@ -143,7 +143,9 @@ def _store(engine: Engine, config: SourceConfig, payload: Payload, parsed: Parse
     """One payload's records, tags and cursor, committed together; the records stored as one batch."""
     intake = get_settings().intake
     screened = screen(parsed.records if parsed else [], Limits(intake.max_title_chars, intake.max_text_chars))
-    records = _unique(screened.kept)
+    # English versions first: the first version stored becomes a case's entry, and its English text is
+    # what the documents are fetched in and the rules tag (a French or Norwegian one then attaches to it).
+    records = sorted(_unique(screened.kept), key=lambda r: r.language != "en")
     if parsed:
         result.warnings.extend(parsed.warnings)
         _reject(config.key, result, [*parsed.rejected, *screened.rejected])

@@ -38,7 +38,10 @@ def _empty(value) -> bool:
 
 def merge_record(item, record: Record, rank: int) -> dict[str, list]:
     """Apply the record's fields that win over the stored ones; return name -> [before, after] of what changed."""
-    ranks = dict((item.meta or {}).get(RANKS_KEY) or {})
+    stored = (item.meta or {}).get(RANKS_KEY)
+    # An item stored before ranks were kept: its values count as a middle-ranked source's, so a feed
+    # summary cannot overwrite them and a query API still can.
+    ranks = dict(stored) if stored is not None else dict.fromkeys((*FIELDS, "meta"), DEFAULT_RANK)
     changes: dict[str, list] = {}
     for name in FIELDS:
         before, after = getattr(item, name), _record_value(record, name)

@@ -17,6 +17,7 @@ from relay.curation import AlertDraft, CurationError, approve_item, reject_item,
 from relay.dates import parse_date
 from relay.db import transaction
 from relay.mail.sender import municipality_name
+from relay.documents.chosen import choose_paragraphs
 from relay.models import Alert, Item, Organisation, User
 from relay.register_queries import collation_key
 from relay.sectors import sector_names
@@ -91,6 +92,7 @@ async def queue_approve(request: Request, item_id: Id):
             try:
                 alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
                                      actor=_actor(session, request))
+                choose_paragraphs(session, alert, form.getlist("paragraph_ids"))  # issue 20: a document's paragraphs
                 return RedirectResponse(f"/alerts/{alert.id}?notice=approved#notice", status_code=303)
             except StandardMissing as exc:
                 # Nothing is approved and nothing typed is lost: the governor writes the texts or retries.

@@ -20,9 +20,9 @@ from relay.documents.view import document_context
 from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User, utcnow
 from relay.sectors import sector_names
-from relay.store.entry_view import entry_context
+from relay.store.entry_view import entry_context, paragraphs_by_sector
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
-from relay.store.versions import display_languages, entry_of, preferred, versions_by_lead
+from relay.store.versions import display_languages, entry_of, preferred, versions, versions_by_lead
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
@@ -131,10 +131,13 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
     own title; `refusal` is an approval refused for a standard nobody wrote (alert_texts.StandardMissing)."""
     active = [t for t in item.tags if not t.removed]
     if values is None:
+        # Norwegian titles (Swedish in the Swedish profile), never the source's own (issue 19); a document's
+        # sectors from its paragraphs when it has none of its own (issue 20).
         swedish = office.profile == "se"
+        own = [t.sector for t in active] or [sector for sector, _ in paragraphs_by_sector(session, item) if sector]
         values = {"title_nb": alert_title(item, "sv" if swedish else "nb"),
                   "title_nn": "" if swedish else alert_title(item, "nn"), "priority": "normal",
-                  "sectors": [t.sector for t in active], "municipalities": None, "nynorsk_origin": "manual"}
+                  "sectors": own, "municipalities": None, "nynorsk_origin": "manual"}
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
     review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()

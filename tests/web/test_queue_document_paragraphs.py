@@ -1,0 +1,70 @@
+"""A treaty body's concluding observations: one queue entry with its recommendation paragraphs grouped by
+sector; the governor approves the document with the paragraphs chosen; the digest shows the document once
+with those paragraphs."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from relay.db import transaction
+from relay.models import AlertParagraph, Contact, Item, Message, Source, utcnow
+from relay.pipeline import plan_and_render
+from tests.intake.conftest import add_source, feed
+from tests.web.conftest import csrf_of
+
+DOC = "un:CRC/C/NOR/CO/7"
+FOSTER = "uhri:5a1b2c3d-0001-4e5f-8a9b-000000000101"
+SUPPORT = "uhri:5a1b2c3d-0001-4e5f-8a9b-000000000102"
+SCHOOL = "uhri:5a1b2c3d-0001-4e5f-8a9b-000000000103"
+
+
+def test_a_document_is_one_entry_approved_with_the_chosen_paragraphs_and_sent_once(client_for, world, engine, settings):
+    add_source(engine, "uhri", "uhri", countries=["Norway"])
+    feed(engine, "uhri", "uhri/norway_quirks.json")
+    with transaction(engine) as session:
+        source_id = session.scalar(select(Source.id).where(Source.key == "uhri"))
+        ids = {item.key: item.id for item in session.scalars(select(Item))}
+    gov = client_for("governor_a")
+    listing = gov.get(f"/queue?source={source_id}").text
+    assert re.findall(r'name="item_ids" value="(\d+)"', listing) == [str(ids[DOC])]  # the paragraphs are not entries
+    # A paragraph opened on its own leads to its document.
+    assert gov.get(f"/queue/{ids[FOSTER]}", follow_redirects=False).headers["location"] == f"/queue/{ids[DOC]}"
+
+    page = gov.get(f"/queue/{ids[DOC]}").text
+    assert "Anbefalinger i dokumentet" in page
+    for key in (FOSTER, SUPPORT, SCHOOL):
+        assert f'name="paragraph_ids" value="{ids[key]}"' in page
+    # The document has no sector of its own: the form starts from its paragraphs' sectors.
+    with transaction(engine) as session:
+        from relay.models import Tag
+
+        own = session.scalars(select(Tag.sector).where(Tag.item_id == ids[DOC])).all()
+        placed = set(session.scalars(select(Tag.sector).where(Tag.item_id.in_([ids[FOSTER], ids[SUPPORT], ids[SCHOOL]]))))
+    assert own == [] and placed
+    for sector in placed:
+        assert re.search(rf'id="sec-{sector}" name="sectors" value="{sector}" checked', page), sector
+    approved = gov.post(f"/queue/{ids[DOC]}/approve", data={
+        "csrf_token": csrf_of(gov), "office": world.office_a, "priority": "normal", "sectors": ["child-welfare"],
+        "title_nb": "Barnekomiteens merknader til Norge", "summary_nb": "Anbefalinger om fosterhjem.",
+        "title_nn": "Barnekomiteen sine merknader til Noreg", "summary_nn": "Tilrådingar om fosterheim.",
+        "paragraph_ids": [str(ids[FOSTER]), str(ids[SUPPORT]), "999999"],
+    }, follow_redirects=False)
+    assert approved.status_code == 303, approved.text[:300]
+    with transaction(engine) as session:
+        chosen = set(session.scalars(select(AlertParagraph.item_id)))
+        assert chosen == {ids[FOSTER], ids[SUPPORT]}  # an id that is not this document's paragraph is ignored
+
+    plan_and_render(engine=engine, settings=settings, now=utcnow() + timedelta(days=7))
+    with transaction(engine) as session:
+        contact = session.get(Contact, world.contact)
+        [message] = session.scalars(select(Message).where(Message.to_address == contact.email)).all()
+        mail = email.message_from_bytes(message.body.mime, policy=email.policy.default)
+        text = mail.get_body(("plain",)).get_content()
+        html = mail.get_body(("html",)).get_content()
+    assert text.count("Barnekomiteen sine merknader til Noreg") == 1  # Voss writes nynorsk
+    assert "foster care" in text and "early, family-based support" in text
+    assert "school health service" not in text and "school health service" not in html
