@@ -16,8 +16,8 @@ from relay.alert_titles import alert_title
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.dates import parse_date
 from relay.db import transaction
-from relay.mail.sender import municipality_name
 from relay.documents.chosen import choose_paragraphs
+from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, User
 from relay.register_queries import collation_key
 from relay.sectors import sector_names

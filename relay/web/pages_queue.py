@@ -22,7 +22,7 @@ from relay.models import Alert, Item, Organisation, Review, Source, Tag, User, u
 from relay.sectors import sector_names
 from relay.store.entry_view import entry_context, paragraphs_by_sector
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
-from relay.store.versions import display_languages, entry_of, preferred, versions, versions_by_lead
+from relay.store.versions import display_languages, entry_of, preferred, versions_by_lead
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
