@@ -16,11 +16,13 @@ from relay.alert_titles import alert_title
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.dates import parse_date
 from relay.db import transaction
-from relay.documents.chosen import choose_paragraphs
+from relay.documents.chosen import choose_paragraphs, chosen_paragraphs
 from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, User
 from relay.register_queries import collation_key
 from relay.sectors import sector_names
+from relay.store.entry_view import paragraphs, paragraphs_by_sector
+from relay.store.versions import display_url, entry_of
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
 from relay.web.pages_queue import get_item, item_page, office_for
@@ -43,6 +45,11 @@ def _typed(form) -> dict:
     # The form always sends municipalities_listed; a client that leaves the list out means the whole region.
     listed = form.get("municipalities_listed") == "1" or "municipalities" in form
     values["municipalities"] = [str(m) for m in form.getlist("municipalities")] if listed else None
+    # A document's paragraph boxes (issue 20): the form marks that it listed them, so a re-rendered form
+    # ticks exactly what the governor ticked (none included), not every paragraph again.
+    chosen = [small_int(v) for v in form.getlist("paragraph_ids")]
+    values["paragraph_ids"] = ({v for v in chosen if v is not None}
+                               if form.get("paragraphs_listed") == "1" or "paragraph_ids" in form else None)
     return values
 
 
@@ -162,8 +169,13 @@ async def queue_bulk(request: Request):
                 if item is None:
                     raise CurationError("no such item")
                 if action == "approve":
-                    approve_item(session=session, item_id=item_id, office_id=office.id,
-                                 draft=bulk_draft(item, office), actor=_actor(session, request))
+                    entry = entry_of(session, item)
+                    before = session.scalars(select(Alert.id).where(Alert.item_id == entry.id,
+                                                                    Alert.office_id == office.id)).first()
+                    alert = approve_item(session=session, item_id=entry.id, office_id=office.id,
+                                         draft=bulk_draft(session, entry, office), actor=_actor(session, request))
+                    if before is None:  # a document goes out with its paragraphs, as the form pre-ticks (issue 20)
+                        choose_paragraphs(session, alert, [str(p.id) for p in paragraphs(session, entry)])
                 else:
                     reject_item(session=session, item_id=item_id, office_id=office.id, actor=_actor(session, request))
             done += 1
@@ -172,10 +184,14 @@ async def queue_bulk(request: Request):
     return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}", status_code=303)
 
 
-def bulk_draft(item: Item, office: Organisation) -> AlertDraft:
+def bulk_draft(session, item: Item, office: Organisation) -> AlertDraft:
+    """Titles made from the item; sectors its own, else (a document without any) its paragraphs' sectors,
+    as the single approval form starts from (issue 20)."""
+    own = [t.sector for t in item.tags if not t.removed]
+    sectors = own or [sector for sector, _ in paragraphs_by_sector(session, item) if sector]
     if office.profile == "se":
-        return AlertDraft(title_nb=alert_title(item, "sv"))
-    return AlertDraft(title_nb=alert_title(item, "nb"), title_nn=alert_title(item, "nn"))
+        return AlertDraft(title_nb=alert_title(item, "sv"), sectors=sectors)
+    return AlertDraft(title_nb=alert_title(item, "nb"), title_nn=alert_title(item, "nn"), sectors=sectors)
 
 
 @router.post("/queue/{item_id}/tags", name="queue_tag", include_in_schema=False)
@@ -225,6 +241,8 @@ def _alert_page(request, alert, *, values=None, errors=None, saved=False, status
         "alert": alert, "values": values, "errors": errors or {}, "saved": saved, "targets": targets,
         "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),
         "sectors": sector_names(request_language(request)),
+        "chosen": chosen_paragraphs(object_session(alert), alert.id),  # issue 20: a document's paragraphs
+        "source_url": display_url(object_session(alert), alert.item),  # the preferred language version
     }, status_code=status_code)
 
 

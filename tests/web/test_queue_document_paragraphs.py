@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from relay.db import transaction
-from relay.models import AlertParagraph, Contact, Item, Message, Source, utcnow
+from relay.models import Alert, AlertParagraph, Contact, Item, Message, Source, Tag, utcnow
 from relay.pipeline import plan_and_render
 from tests.intake.conftest import add_source, feed
 from tests.web.conftest import csrf_of
@@ -57,6 +57,13 @@ def test_a_document_is_one_entry_approved_with_the_chosen_paragraphs_and_sent_on
     with transaction(engine) as session:
         chosen = set(session.scalars(select(AlertParagraph.item_id)))
         assert chosen == {ids[FOSTER], ids[SUPPORT]}  # an id that is not this document's paragraph is ignored
+    # The alert page and the alert's archive page show the paragraphs sent, and only those.
+    alert_path = approved.headers["location"].split("?")[0]
+    for path in (alert_path, alert_path.replace("/alerts/", "/archive/")):
+        shown = gov.get(path).text
+        assert "Anbefalinger sendt med varselet" in shown, path
+        assert "foster care" in shown and "early, family-based support" in shown, path
+        assert "school health service" not in shown, path
 
     plan_and_render(engine=engine, settings=settings, now=utcnow() + timedelta(days=7))
     with transaction(engine) as session:
@@ -68,3 +75,48 @@ def test_a_document_is_one_entry_approved_with_the_chosen_paragraphs_and_sent_on
     assert text.count("Barnekomiteen sine merknader til Noreg") == 1  # Voss writes nynorsk
     assert "foster care" in text and "early, family-based support" in text
     assert "school health service" not in text and "school health service" not in html
+
+
+def _checked(page: str) -> set[int]:
+    return {int(i) for i in re.findall(r'name="paragraph_ids" value="(\d+)" checked', page)}
+
+
+def test_a_refused_approval_form_keeps_the_paragraphs_the_governor_chose(client_for, world, engine):
+    add_source(engine, "uhri", "uhri", countries=["Norway"])
+    feed(engine, "uhri", "uhri/norway_quirks.json")
+    with transaction(engine) as session:
+        ids = {item.key: item.id for item in session.scalars(select(Item))}
+    gov = client_for("governor_a")
+    assert _checked(gov.get(f"/queue/{ids[DOC]}").text) == {ids[FOSTER], ids[SUPPORT], ids[SCHOOL]}  # all at first
+    form = {"csrf_token": csrf_of(gov), "office": world.office_a, "priority": "normal",
+            "title_nb": "Barnekomiteens merknader til Norge", "paragraphs_listed": "1",
+            "paragraph_ids": [str(ids[FOSTER])]}  # no sector ticked: the form is refused
+    refused = gov.post(f"/queue/{ids[DOC]}/approve", data=form)
+    assert refused.status_code == 400
+    assert _checked(refused.text) == {ids[FOSTER]}
+    # Every box unticked stays unticked too, and a nynorsk draft keeps the choice as well.
+    none = gov.post(f"/queue/{ids[DOC]}/approve", data={**form, "paragraph_ids": []})
+    assert none.status_code == 400 and _checked(none.text) == set()
+    drafted = gov.post(f"/queue/{ids[DOC]}/draft-nn", data={**form, "paragraph_ids": [str(ids[SUPPORT])]})
+    assert drafted.status_code == 200 and _checked(drafted.text) == {ids[SUPPORT]}
+    with transaction(engine) as session:
+        assert session.scalars(select(AlertParagraph)).all() == []
+
+
+def test_bulk_approval_of_a_document_uses_its_paragraphs_sectors_and_sends_its_paragraphs(client_for, world, engine):
+    add_source(engine, "uhri", "uhri", countries=["Norway"])
+    feed(engine, "uhri", "uhri/norway_quirks.json")
+    with transaction(engine) as session:
+        ids = {item.key: item.id for item in session.scalars(select(Item))}
+        placed = set(session.scalars(select(Tag.sector).where(
+            Tag.item_id.in_([ids[FOSTER], ids[SUPPORT], ids[SCHOOL]]), Tag.removed.is_(False))))
+        assert placed and not session.scalars(select(Tag).where(Tag.item_id == ids[DOC])).all()
+    gov = client_for("governor_a")
+    done = gov.post("/queue/bulk", data={"csrf_token": csrf_of(gov), "office": world.office_a, "action": "approve",
+                                         "item_ids": [str(ids[DOC])]}, follow_redirects=False)
+    assert done.status_code == 303 and "done=1&failed=0" in done.headers["location"], done.headers["location"]
+    with transaction(engine) as session:
+        [alert] = session.scalars(select(Alert).where(Alert.item_id == ids[DOC])).all()
+        assert {s.sector for s in alert.sectors} == placed
+        assert set(session.scalars(select(AlertParagraph.item_id).where(AlertParagraph.alert_id == alert.id))) \
+            == {ids[FOSTER], ids[SUPPORT], ids[SCHOOL]}

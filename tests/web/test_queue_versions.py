@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from relay.db import transaction
 from relay.links import read_click
-from relay.models import Contact, Item, Message, Source, Tag, utcnow
+from relay.models import Alert, Contact, Item, Message, Source, Tag, utcnow
 from relay.pipeline import plan_and_render
 from tests.conftest import FIXTURES
 from tests.intake.conftest import add_source, feed
@@ -53,6 +53,11 @@ def test_a_window_of_language_versions_gives_one_entry_and_one_digest_line_per_j
     done = gov.post("/queue/bulk", data={"csrf_token": csrf_of(gov), "action": "approve", "item_ids": entries},
                     follow_redirects=False)
     assert done.status_code == 303 and "done=4&failed=0" in done.headers["location"]
+    # The alert page's source link is the preferred version too: Strand Lobben's Norwegian translation.
+    with transaction(engine) as session:
+        lobben = session.scalars(select(Alert).join(Item, Item.id == Alert.item_id)
+                                 .where(Item.title.ilike("%strand lobben%"))).one()
+    assert 'href="https://hudoc.echr.coe.int/eng?i=001-206452"' in gov.get(f"/alerts/{lobben.id}").text
     plan_and_render(engine=engine, settings=settings, now=utcnow() + timedelta(days=7))
     with transaction(engine) as session:
         contact = session.get(Contact, world.contact)
