@@ -26,6 +26,7 @@ from relay.sources import source_config
 from relay.store.item_batch import save_records
 from relay.store.merge import source_rank
 from relay.store.screen import Limits, screen
+from relay.store.translations import link_rss_translations
 
 log = logging.getLogger("relay.collect")
 
@@ -166,6 +167,8 @@ def _store(engine: Engine, config: SourceConfig, payload: Payload, parsed: Parse
                 result.updated += 1
             if outcome != "unchanged":
                 touched[item.id] = item
+        # A HUDOC RSS Norwegian translation (no ECLI) joins its case by application number and date (issue 20).
+        link_rss_translations(session, touched.values(), source_id=source.id, now=now)
         _tag(session, list(touched.values()), new=set(report.new))
         if not result.deferred:  # items were left over: the next run starts where this one did
             source.cursor = payload.cursor or source.cursor
