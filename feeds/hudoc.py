@@ -32,7 +32,16 @@ from feeds.hudoc_instances import (
     state_codes,
 )
 from feeds.hudoc_rss import Section, esc_group, group_documents
-from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
+from feeds.records import (
+    TITLE_PLACEHOLDER,
+    FeedError,
+    ParseResult,
+    Payload,
+    Record,
+    Rejection,
+    SourceConfig,
+    check_param_types,
+)
 from feeds.text import clean_text
 
 PAGE_SIZE = 500  # the most public collectors ask for; HUDOC's own limit is unknown
@@ -316,6 +325,8 @@ def _echr(inst: Instance, row: dict) -> Record | None:
         warnings.append("empty docname; the itemid stands in")
     meta = {c: _s(row.get(c)) for c in inst.meta_columns}
     meta.update(ecli=ecli or None, kpthesaurus=_split(row.get("kpthesaurus")), appno=_split(row.get("appno")))
+    if title == itemid:
+        meta[TITLE_PLACEHOLDER] = True  # the store never lets it replace a real title (relay/store/merge.py)
     return Record(
         key=key, kind=kind, title=title, url=inst.item_url(itemid), date=day, date_raw=date_raw,
         date_plausible=plausible, body="ECHR", states=state_codes(row.get("respondent"))[0],
@@ -356,6 +367,8 @@ def _other(inst: Instance, row: dict) -> Record | None:
     meta = {c: _s(row.get(c)) for c in inst.meta_columns if c in row} | {inst.id_column: item_id}
     if unknown:
         meta["state_names"] = unknown
+    if not title:
+        meta[TITLE_PLACEHOLDER] = True
     group = None
     if inst.code == "EXEC":
         meta["execappno"] = _split(row.get("execappno"))

@@ -27,7 +27,16 @@ from feeds.hudoc_instances import (
     kind_for,
     states_in,
 )
-from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
+from feeds.records import (
+    TITLE_PLACEHOLDER,
+    FeedError,
+    ParseResult,
+    Payload,
+    Record,
+    Rejection,
+    SourceConfig,
+    check_param_types,
+)
 from feeds.text import clean_text
 from feeds.xmlsafe import parse_xml
 
@@ -158,9 +167,10 @@ def esc_group(item_id: str, title: str) -> tuple[str | None, list[str]]:
 
 def _item(inst: Instance, item_id: str, title: str, description: str, date_raw: str | None) -> Record:
     day, plausible, warnings = checked_date(date_raw)
+    meta: dict = {"id_column": inst.id_column, inst.id_column: item_id, "description": description}
     if not title:
         title, warnings = description or item_id, (*warnings, "empty title; the description stands in")
-    meta: dict = {"id_column": inst.id_column, inst.id_column: item_id, "description": description}
+        meta[TITLE_PLACEHOLDER] = True  # never replaces a real title (relay/store/merge.py)
     key, group, kind, key_case, language = f"{inst.prefix}:{item_id}", None, kind_for(inst, description, title), False, None
     if inst.code == "ECHR":
         # Only the itemid is known here; the JSON record carries "hudoc:<itemid>" as an alias.

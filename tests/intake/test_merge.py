@@ -89,3 +89,36 @@ def test_the_english_version_is_the_entry_even_when_the_french_comes_first_in_th
     english = stored["ECLI:CE:ECHR:2019:0910JUD003728313:ENG"]
     assert english.primary_item_id is None
     assert stored["ECLI:CE:ECHR:2019:0910JUD003728313:FRE"].primary_item_id == english.id
+
+
+EMPTY_DOCNAME = (b'{"resultcount": "1", "results": [{"columns": {"itemid": "001-210489", "docname": "", '
+                 b'"ecli": "ECLI:CE:ECHR:2021:1210JUD001540515", "languageisocode": "ENG", "respondent": "NOR", '
+                 b'"kpdate": "12/10/2021 12:00:00 AM", "doctype": "HEJUD"}}]}')
+
+
+def test_a_row_with_an_empty_docname_never_replaces_a_stored_title_with_the_itemid(engine):
+    add_source(engine, "echr-json", "hudoc", instance="ECHR", respondent="NOR")
+    add_source(engine, "echr-rss", "hudoc-rss", instance="ECHR")
+    feed(engine, "echr-json", "hudoc/echr_norway_versions.json")
+    feed(engine, "echr-json", EMPTY_DOCNAME)
+    assert items(engine)[ABDI].title == "CASE OF ABDI IBRAHIM v. NORWAY"  # not "001-210489"
+    # Nor an RSS item's empty title, for which the description stands in.
+    feed(engine, "echr-rss", "hudoc/rss_echr_versions.xml")
+    assert items(engine)[ABDI].title == "CASE OF ABDI IBRAHIM v. NORWAY"
+
+
+def test_a_stand_in_title_gives_way_to_the_first_real_title_from_any_source(engine):
+    add_source(engine, "echr-json", "hudoc", instance="ECHR", respondent="NOR")
+    add_source(engine, "echr-rss", "hudoc-rss", instance="ECHR")
+    feed(engine, "echr-json", EMPTY_DOCNAME)
+    stored = items(engine)[ABDI]
+    assert stored.title == "001-210489" and stored.meta["title_placeholder"] is True
+    named = (b'<rss version="2.0"><channel><title>ECHR HUDOC Search Feed</title><item><title>CASE OF ABDI IBRAHIM v. '
+             b'NORWAY</title><pubDate>Fri, 10 Dec 2021 00:00:00 GMT</pubDate><description>15379/16 - Grand Chamber '
+             b'Judgment</description><link>http://hudoc.echr.coe.int/eng#{"itemid":["001-210489"]}</link></item>'
+             b'</channel></rss>')
+    feed(engine, "echr-rss", named)  # a poorer source, but a real title
+    after = items(engine)[ABDI]
+    assert after.title == "CASE OF ABDI IBRAHIM v. NORWAY" and "title_placeholder" not in after.meta
+    feed(engine, "echr-json", EMPTY_DOCNAME)  # the empty docname again: the title stays
+    assert items(engine)[ABDI].title == "CASE OF ABDI IBRAHIM v. NORWAY"
