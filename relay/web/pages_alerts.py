@@ -33,6 +33,7 @@ ACCESS = {"queue_approve": CURATORS, "queue_draft_nn": CURATORS, "queue_reject":
           "queue_bulk": CURATORS, "queue_tag": CURATORS, "alerts": READERS, "alert_view": READERS,
           "alert_edit": CURATORS}
 ALERT_LIST_SIZE = 200
+NO_SECTOR_LISTED = 20  # entries a bulk approval names as refused for want of a sector
 TEXTS = ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn", "meaning_nn")
 
 
@@ -162,6 +163,7 @@ async def queue_bulk(request: Request):
         if office is None:
             raise HTTPException(status_code=400, detail="office")
     done = failed = 0
+    no_sector: list[int] = []  # refused with their reason shown: nothing to send them under
     for item_id in ids:
         try:  # one transaction per item, so one refusal does not undo the others
             with transaction(request.app.state.engine) as session:
@@ -170,6 +172,9 @@ async def queue_bulk(request: Request):
                     raise CurationError("no such item")
                 if action == "approve":
                     entry = entry_of(session, item)
+                    if not bulk_draft(session, entry, office).sectors:
+                        no_sector.append(entry.id)
+                        raise CurationError("an alert needs at least one sector")
                     before = session.scalars(select(Alert.id).where(Alert.item_id == entry.id,
                                                                     Alert.office_id == office.id)).first()
                     alert = approve_item(session=session, item_id=entry.id, office_id=office.id,
@@ -181,7 +186,8 @@ async def queue_bulk(request: Request):
             done += 1
         except (CurationError, StandardMissing):
             failed += 1
-    return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}", status_code=303)
+    refused = f"&nosector={','.join(map(str, no_sector[:NO_SECTOR_LISTED]))}" if no_sector else ""
+    return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}{refused}", status_code=303)
 
 
 def bulk_draft(session, item: Item, office: Organisation) -> AlertDraft:

@@ -87,6 +87,12 @@ def list_queue(*, session, office_id: int, state="new", source_id=None, sector=N
     return list(session.scalars(query.order_by(Item.first_seen_at.desc(), Item.id.desc()).limit(PAGE_SIZE)))
 
 
+def refused_for_no_sector(session, listed: str | None) -> list[Item]:
+    """The entries a bulk approval refused because neither they nor their paragraphs have a sector (issue 20)."""
+    ids = [i for i in map(small_int, (listed or "").split(",")[:20]) if i is not None]
+    return list(session.scalars(select(Item).where(Item.id.in_(ids)).order_by(Item.id))) if ids else []
+
+
 @router.get("/queue", response_class=HTMLResponse, name="queue", include_in_schema=False)
 def queue(request: Request):
     q = request.query_params
@@ -118,7 +124,8 @@ def queue(request: Request):
             "totals": totals, "filters": filters, "sources": sources, "since_visit": since_visit,
             "bad_dates": [k for k in ("since", "until") if filters[k] and parse_date(filters[k]) is None],
             "versions": versions, "shown": shown, "unsectored": UNSECTORED, "flags": flags,
-            "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})
+            "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed")),
+            "no_sector": refused_for_no_sector(session, q.get("nosector"))})
     response.set_cookie(SEEN_COOKIE, seen_cookie, max_age=90 * 86400, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/queue")
     return response

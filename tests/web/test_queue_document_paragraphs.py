@@ -8,6 +8,7 @@ import email
 import re
 from datetime import timedelta
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from relay.db import transaction
@@ -120,3 +121,25 @@ def test_bulk_approval_of_a_document_uses_its_paragraphs_sectors_and_sends_its_p
         assert {s.sector for s in alert.sectors} == placed
         assert set(session.scalars(select(AlertParagraph.item_id).where(AlertParagraph.alert_id == alert.id))) \
             == {ids[FOSTER], ids[SUPPORT], ids[SCHOOL]}
+
+
+def test_bulk_approval_refuses_a_document_without_any_sector_by_name_and_approves_the_rest(
+        client_for, world, engine):
+    add_source(engine, "uhri", "uhri", countries=["Norway"])
+    feed(engine, "uhri", "uhri/norway_quirks.json")
+    with transaction(engine) as session:
+        ids = {item.key: item.id for item in session.scalars(select(Item))}
+        for tag in session.scalars(select(Tag).where(Tag.item_id.in_([ids[FOSTER], ids[SUPPORT], ids[SCHOOL]]))):
+            tag.removed = True  # the governor took every paragraph's sector away
+        title = session.get(Item, ids[DOC]).title
+    gov = client_for("governor_a")
+    done = gov.post("/queue/bulk", data={"csrf_token": csrf_of(gov), "office": world.office_a, "action": "approve",
+                                         "item_ids": [str(ids[DOC]), str(world.item)]}, follow_redirects=False)
+    location = done.headers["location"]
+    assert "done=1&failed=1" in location and f"nosector={ids[DOC]}" in location, location
+    with transaction(engine) as session:
+        assert session.scalars(select(Alert).where(Alert.item_id == world.item)).first() is not None
+        assert session.scalars(select(Alert).where(Alert.item_id == ids[DOC])).first() is None
+    page = gov.get(location).text
+    assert "Ikke godkjent fordi verken saken eller avsnittene i den har en sektor" in page
+    assert f'href="/queue/{ids[DOC]}' in page and str(escape(title)) in page
