@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from relay import links
 from relay.db import transaction
 from relay.links import read_click
 from relay.models import Alert, Contact, Item, Message, Source, Tag, utcnow
@@ -58,6 +59,9 @@ def test_a_window_of_language_versions_gives_one_entry_and_one_digest_line_per_j
         lobben = session.scalars(select(Alert).join(Item, Item.id == Alert.item_id)
                                  .where(Item.title.ilike("%strand lobben%"))).one()
     assert 'href="https://hudoc.echr.coe.int/eng?i=001-206452"' in gov.get(f"/alerts/{lobben.id}").text
+    # And so is the acknowledgement page a municipality's contact opens from the digest.
+    ack = client_for("anonymous").get(links.ack_url(settings, alert_id=lobben.id, contact_id=world.contact))
+    assert 'href="https://hudoc.echr.coe.int/eng?i=001-206452"' in ack.text
     plan_and_render(engine=engine, settings=settings, now=utcnow() + timedelta(days=7))
     with transaction(engine) as session:
         contact = session.get(Contact, world.contact)
