@@ -36,13 +36,18 @@ def link_rss_translations(session: Session, items: Iterable[Item], *, source_id:
                           now: datetime) -> list[tuple[Item, Item]]:
     """Attach untied Norwegian translations among or matching `items`; returns (translation, entry) pairs."""
     linked = []
+    items = [i for i in items if _is_echr(i) and i.primary_item_id is None and i.date_plausible and i.date is not None]
+    # Untied translations are few: one query tells whether any page item can have one to join.
+    waiting = set(session.scalars(select(Item.date).distinct().where(
+        Item.language.in_(NORWEGIAN), Item.group_key.is_(None), Item.primary_item_id.is_(None),
+        Item.date.is_not(None), Item.key.startswith("hudoc:"))))
     for item in items:
-        if not _is_echr(item) or item.primary_item_id is not None or not item.date_plausible or item.date is None:
-            continue
         if _untied_translation(item):
             pairs = [(item, entry) for entry in [_only(_fitting(session, item, _entries_on(session, item)))] if entry]
-        else:
+        elif item.date in waiting:
             pairs = [(t, item) for t in _candidates_for(session, item)]
+        else:
+            continue
         for translation, entry in pairs:
             _attach(session, translation, entry, source_id=source_id, now=now)
             linked.append((translation, entry))
