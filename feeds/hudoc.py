@@ -14,6 +14,7 @@ default result set and 200 OK ("silent substitution"), which must never be store
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -31,7 +32,16 @@ from feeds.hudoc_instances import (
     state_codes,
 )
 from feeds.hudoc_rss import Section, esc_group, group_documents
-from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
+from feeds.records import (
+    TITLE_PLACEHOLDER,
+    FeedError,
+    ParseResult,
+    Payload,
+    Record,
+    Rejection,
+    SourceConfig,
+    check_param_types,
+)
 from feeds.text import clean_text
 
 PAGE_SIZE = 500  # the most public collectors ask for; HUDOC's own limit is unknown
@@ -82,7 +92,7 @@ def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
     sections, seen = [], {}
     for index, row in enumerate(rows, start=1):
         name = f"row {index} ({_s(row.get(inst.id_column)) or 'no id'})"
-        problem = outside.get(index) or row_problem(row)
+        problem = outside.get(index) or row_problem(row) or id_problem(inst, row)
         if problem:
             result.rejected.append(Rejection(name, problem))
             continue
@@ -118,6 +128,21 @@ def row_problem(row: dict) -> str | None:
     for column, value in row.items():
         if value is not None and not isinstance(value, str):
             return f"column {column!r} is {_type_name(value)} where HUDOC sends text"
+    return None
+
+
+_ECHR_ITEMID = re.compile(r"\d{3}-\d{1,10}")
+_SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._()/+-]{0,150}")
+
+
+def id_problem(inst: Instance, row: dict) -> str | None:
+    """Why the row's id cannot be used (it goes into keys, links and document downloads), or None."""
+    value = _s(row.get(inst.id_column))
+    if not value:
+        return None  # reported as "has no id" below
+    pattern = _ECHR_ITEMID if inst.code == "ECHR" else _SITE_ID
+    if not pattern.fullmatch(value) or ".." in value:
+        return f"its {inst.id_column} {value[:60]!r} is not a HUDOC id"
     return None
 
 
@@ -300,6 +325,8 @@ def _echr(inst: Instance, row: dict) -> Record | None:
         warnings.append("empty docname; the itemid stands in")
     meta = {c: _s(row.get(c)) for c in inst.meta_columns}
     meta.update(ecli=ecli or None, kpthesaurus=_split(row.get("kpthesaurus")), appno=_split(row.get("appno")))
+    if title == itemid:
+        meta[TITLE_PLACEHOLDER] = True  # the store never lets it replace a real title (relay/store/merge.py)
     return Record(
         key=key, kind=kind, title=title, url=inst.item_url(itemid), date=day, date_raw=date_raw,
         date_plausible=plausible, body="ECHR", states=state_codes(row.get("respondent"))[0],
@@ -340,6 +367,8 @@ def _other(inst: Instance, row: dict) -> Record | None:
     meta = {c: _s(row.get(c)) for c in inst.meta_columns if c in row} | {inst.id_column: item_id}
     if unknown:
         meta["state_names"] = unknown
+    if not title:
+        meta[TITLE_PLACEHOLDER] = True
     group = None
     if inst.code == "EXEC":
         meta["execappno"] = _split(row.get("execappno"))

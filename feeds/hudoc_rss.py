@@ -27,7 +27,16 @@ from feeds.hudoc_instances import (
     kind_for,
     states_in,
 )
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
+from feeds.records import (
+    TITLE_PLACEHOLDER,
+    FeedError,
+    ParseResult,
+    Payload,
+    Record,
+    Rejection,
+    SourceConfig,
+    check_param_types,
+)
 from feeds.text import clean_text
 from feeds.xmlsafe import parse_xml
 
@@ -92,7 +101,11 @@ def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
     if inst.sectioned:
         result.records = group_documents(inst, (_section(inst, *entry) for entry in entries))
     else:
-        result.records = [_item(inst, *entry) for entry in entries]
+        for entry in entries:
+            try:
+                result.records.append(_item(inst, *entry))
+            except (TypeError, ValueError, AttributeError, KeyError) as exc:  # one odd item, not the feed
+                result.rejected.append(Rejection(f"item {entry[0]}", f"could not be read ({type(exc).__name__}: {exc})"))
     return result
 
 
@@ -154,9 +167,10 @@ def esc_group(item_id: str, title: str) -> tuple[str | None, list[str]]:
 
 def _item(inst: Instance, item_id: str, title: str, description: str, date_raw: str | None) -> Record:
     day, plausible, warnings = checked_date(date_raw)
+    meta: dict = {"id_column": inst.id_column, inst.id_column: item_id, "description": description}
     if not title:
         title, warnings = description or item_id, (*warnings, "empty title; the description stands in")
-    meta: dict = {"id_column": inst.id_column, inst.id_column: item_id, "description": description}
+        meta[TITLE_PLACEHOLDER] = True  # never replaces a real title (relay/store/merge.py)
     key, group, kind, key_case, language = f"{inst.prefix}:{item_id}", None, kind_for(inst, description, title), False, None
     if inst.code == "ECHR":
         # Only the itemid is known here; the JSON record carries "hudoc:<itemid>" as an alias.

@@ -54,6 +54,11 @@ class Payload:
     cursor: str | None = None  # new position to store on the source after a successful run
 
 
+# Record.meta flag: the title is a stand-in (an itemid, a description) for an empty one; it never
+# replaces a real title when the record merges into a stored item, and any real title replaces it.
+TITLE_PLACEHOLDER = "title_placeholder"
+
+
 @dataclass(frozen=True)
 class Record:
     """One normalised item. Text fields are plain text: markup from the source is already stripped."""

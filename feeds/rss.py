@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import feedparser
 
 from feeds.encoding import repair_utf8
-from feeds.records import FeedError, ParseResult, Payload, Record, SourceConfig, check_param_types
+from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
 from feeds.text import clean_text
 from feeds.undl import checked_date
 from feeds.xmlsafe import parse_xml
@@ -61,8 +61,12 @@ def parse(raw: bytes, *, source: SourceConfig) -> ParseResult:
     links = Counter(e.get("link") for e in parsed.entries if e.get("link"))
     language = _language(parsed.feed.get("language"))
     for index, entry in enumerate(parsed.entries, start=1):
-        record = _record(entry, source, language, shared_link=links[entry.get("link")] > 1,
-                         feed_title=clean_text(parsed.feed.get("title", "")))
+        try:
+            record = _record(entry, source, language, shared_link=links[entry.get("link")] > 1,
+                             feed_title=clean_text(parsed.feed.get("title", "")))
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # one odd entry, not the feed
+            result.rejected.append(Rejection(f"entry {index}", f"could not be read ({type(exc).__name__}: {exc})"))
+            continue
         if record is None:
             result.warnings.append(f"entry {index} has neither an id nor a link and was skipped")
         else:

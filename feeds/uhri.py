@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import ijson
+from ijson.backends import python as python_backend
 
 from feeds.records import FeedError, ParseResult, Payload, Record, Rejection, SourceConfig, check_param_types
 from feeds.text import clean_text
@@ -79,7 +80,7 @@ def iter_raw(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,
         shown = head.decode("latin-1") if head else "nothing"
         raise FeedError(f"The UHRI export does not start with a JSON array (it starts with {shown!r}).")
     try:
-        for raw in ijson.items(_Prefixed(head, stream), "item", use_float=True):
+        for raw in _items(stream, head):
             if not isinstance(raw, dict) or not wanted & {str(c).casefold() for c in raw.get("Countries") or ()}:
                 continue
             if limit is not None:
@@ -89,6 +90,30 @@ def iter_raw(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,
             yield raw
     except ijson.JSONError as exc:
         raise FeedError(f"The UHRI export is not complete JSON (truncated download?): {exc}") from exc
+
+
+def _items(stream: BinaryIO, head: bytes) -> Iterator:
+    """Every element of the array, read by the fast C parser; from the element it cannot read on
+    (an escaped lone surrogate, "\\ud800", makes yajl produce bytes that are not UTF-8; a number past
+    64 bits overflows it) by ijson's pure-Python parser, which keeps such values as they are for the
+    record checks to reject."""
+    start = stream.tell() - len(head) if stream.seekable() else None
+    seen = 0
+    try:
+        for item in ijson.items(_Prefixed(head, stream), "item", use_float=True):
+            seen += 1
+            yield item
+        return
+    except (UnicodeDecodeError, ijson.JSONError) as exc:
+        fallback = isinstance(exc, UnicodeDecodeError) or "integer overflow" in str(exc)  # a number past 64 bits
+        if not fallback:
+            raise
+        if start is None:
+            raise FeedError(f"The UHRI export holds a value the parser cannot read ({exc}).") from exc
+    stream.seek(start)
+    for index, item in enumerate(python_backend.items(stream, "item", use_float=True)):
+        if index >= seen:
+            yield item
 
 
 def iter_records(stream: BinaryIO, *, countries: Iterable[str] = DEFAULT_COUNTRIES,

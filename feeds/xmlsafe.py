@@ -12,6 +12,7 @@ import re
 
 from lxml import etree
 
+from feeds.encoding import declared_encoding, repair_utf8
 from feeds.records import FeedError
 
 # Entity declarations live in the internal DTD subset, which sits in the prolog, before the root
@@ -40,12 +41,15 @@ def parse_xml(raw: bytes) -> etree._Element:
     try:
         root = etree.fromstring(raw, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        if "Text node too long" not in str(exc):
+        # One bad element must not cost the feed its other items. An oversized text (a 30 MB
+        # description) is cut; bytes that are not UTF-8 in a UTF-8 document are read as cp1252,
+        # and characters XML forbids become U+FFFD, so the record holding them is quarantined
+        # (relay.store.text_repair) while the rest is read. libxml2's limits stay on.
+        mended = _mend(raw, str(exc))
+        if mended is None:
             raise FeedError(f"The response is not well-formed XML: {exc}") from exc
-        # One oversized element (a 30 MB description) must not cost the feed's other items: its
-        # text is cut and the document read again, with libxml2's limits still on.
         try:
-            root = etree.fromstring(shorten_text_runs(raw), parser=_parser())
+            root = etree.fromstring(mended, parser=_parser())
         except etree.XMLSyntaxError as again:
             raise FeedError(f"The response is not well-formed XML: {again}") from again
     if root is None:
@@ -56,6 +60,21 @@ def parse_xml(raw: bytes) -> etree._Element:
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise _entity_error()
     return root
+
+
+_XML_FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_REPLACEMENT = "\ufffd".encode()
+
+
+def _mend(raw: bytes, error: str) -> bytes | None:
+    """The body with what broke the parse mended, or None when nothing here can mend it."""
+    mended = raw
+    if "Text node too long" in error:
+        mended = shorten_text_runs(mended)
+    if declared_encoding(mended) in (None, b"utf-8", b"utf8"):
+        mended, _ = repair_utf8(mended)
+        mended = _XML_FORBIDDEN.sub(_REPLACEMENT, mended)
+    return mended if mended != raw else None
 
 
 TEXT_RUN_LIMIT = 1_000_000  # bytes kept of one text run; records are cut far shorter later (relay.store.screen)

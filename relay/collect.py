@@ -26,6 +26,7 @@ from relay.sources import source_config
 from relay.store.item_batch import save_records
 from relay.store.merge import source_rank
 from relay.store.screen import Limits, screen
+from relay.store.translations import link_rss_translations
 
 log = logging.getLogger("relay.collect")
 
@@ -143,7 +144,9 @@ def _store(engine: Engine, config: SourceConfig, payload: Payload, parsed: Parse
     """One payload's records, tags and cursor, committed together; the records stored as one batch."""
     intake = get_settings().intake
     screened = screen(parsed.records if parsed else [], Limits(intake.max_title_chars, intake.max_text_chars))
-    records = _unique(screened.kept)
+    # English versions first: the first version stored becomes a case's entry, and its English text is
+    # what the documents are fetched in and the rules tag (a French or Norwegian one then attaches to it).
+    records = sorted(_unique(screened.kept), key=lambda r: r.language != "en")
     if parsed:
         result.warnings.extend(parsed.warnings)
         _reject(config.key, result, [*parsed.rejected, *screened.rejected])
@@ -164,6 +167,8 @@ def _store(engine: Engine, config: SourceConfig, payload: Payload, parsed: Parse
                 result.updated += 1
             if outcome != "unchanged":
                 touched[item.id] = item
+        # A HUDOC RSS Norwegian translation (no ECLI) joins its case by application number and date (issue 20).
+        link_rss_translations(session, touched.values(), source_id=source.id, now=now)
         _tag(session, list(touched.values()), new=set(report.new))
         if not result.deferred:  # items were left over: the next run starts where this one did
             source.cursor = payload.cursor or source.cursor

@@ -10,12 +10,13 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from relay import links
 from relay.alert_texts import ensure_standard
 from relay.archive.links import public_alert_url
 from relay.delivery.outbox import enqueue
+from relay.documents.chosen import paragraphs_html
 from relay.i18n import translator
 from relay.mail.compose import build_message
 from relay.mail.sender import municipality_name, office_name
@@ -23,6 +24,7 @@ from relay.models import Alert, Assignment, Contact, Digest, Message, Organisati
 from relay.sectors import sector_names
 from relay.settings import Settings
 from relay.standards import contact_language
+from relay.store.versions import display_url
 
 
 def source_label(body: str | None, language: str) -> str:
@@ -170,11 +172,14 @@ def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict
             # No issuing body (a generic RSS source): the source's own name is the best label there is.
             "source_label": source_label(item.body, language) or (item.source.name if item.source else ""),
             "source_date": item.date.isoformat() if item.date else "",
-            "source_url": mail_links.click(assignment.id, item.url) if item.url else "",
+            # The case in the preferred language version (issue 20: a Norwegian translation when there is one).
+            "source_url": mail_links.click(assignment.id, url) if (url := display_url(object_session(alert), item))
+            else "",
             "ack_url": mail_links.ack(alert.id),
             "page_url": mail_links.page(alert.id, language),
             "ack_deadline": alert.ack_deadline.isoformat() if alert.ack_deadline else "",
             "urgent": alert.priority == "urgent",
+            "excerpt_html": paragraphs_html(object_session(alert), alert),  # a document's chosen paragraphs
         })
     order = list(names)
     return [

@@ -11,7 +11,7 @@ ItemChange with its source.
 
 from __future__ import annotations
 
-from feeds.records import Record
+from feeds.records import TITLE_PLACEHOLDER, Record
 
 # A query API's structured metadata outranks a feed's summary of it (SOURCES.md: the RSS item
 # carries the application number and formation in its title, never the case name or language).
@@ -38,13 +38,20 @@ def _empty(value) -> bool:
 
 def merge_record(item, record: Record, rank: int) -> dict[str, list]:
     """Apply the record's fields that win over the stored ones; return name -> [before, after] of what changed."""
-    ranks = dict((item.meta or {}).get(RANKS_KEY) or {})
+    stored = (item.meta or {}).get(RANKS_KEY)
+    # An item stored before ranks were kept: its values count as a middle-ranked source's, so a feed
+    # summary cannot overwrite them and a query API still can.
+    ranks = dict(stored) if stored is not None else dict.fromkeys((*FIELDS, "meta"), DEFAULT_RANK)
     changes: dict[str, list] = {}
+    # A stand-in title (an itemid for an empty docname) counts as no title: it never replaces a real
+    # one, and any real title replaces it, whatever the ranks.
+    stand_in, stored_stand_in = bool(record.meta.get(TITLE_PLACEHOLDER)), bool((item.meta or {}).get(TITLE_PLACEHOLDER))
     for name in FIELDS:
         before, after = getattr(item, name), _record_value(record, name)
-        if _empty(after) and not _empty(before):
+        placeholder = name == "title" and stand_in and not _empty(before)
+        if (_empty(after) and not _empty(before)) or (placeholder and not stored_stand_in):
             continue  # an empty value never replaces a real one
-        if rank < ranks.get(name, 0) and not _empty(before):
+        if rank < ranks.get(name, 0) and not _empty(before) and not (name == "title" and stored_stand_in):
             continue  # a poorer source never overwrites a richer one
         ranks[name] = max(rank, ranks.get(name, 0)) if before == after else rank
         if before == after:
@@ -64,10 +71,12 @@ def merge_record(item, record: Record, rank: int) -> dict[str, list]:
     meta = dict(item.meta or {})
     meta_rank = ranks.get("meta", 0)
     for name, value in record.meta.items():
-        if _empty(value) or value == [] or value == {}:
+        if _empty(value) or value == [] or value == {} or name == TITLE_PLACEHOLDER:
             continue
         if rank >= meta_rank or _empty(meta.get(name)) or meta.get(name) in ([], {}):
             meta[name] = value
+    if stored_stand_in and not stand_in and (item.title or "") == (record.title or ""):
+        meta.pop(TITLE_PLACEHOLDER, None)  # a real title has come
     ranks["meta"] = max(rank, meta_rank)
     if record.warnings and rank >= meta_rank:
         meta["warnings"] = list(record.warnings)
@@ -79,6 +88,8 @@ def merge_record(item, record: Record, rank: int) -> dict[str, list]:
 def initial_ranks(record: Record, rank: int) -> dict[str, int]:
     """The ranks of a new item's fields: the rank of its source for every field it supplied."""
     ranks = {name: rank for name in FIELDS if not _empty(_record_value(record, name))}
+    if record.meta.get(TITLE_PLACEHOLDER):
+        ranks.pop("title", None)  # a stand-in: any real title replaces it
     ranks["meta"] = rank
     return ranks
 

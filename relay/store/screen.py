@@ -30,9 +30,9 @@ KEY_PATTERNS = {
     "url:": re.compile(r"url:https?://[^\s\"'<>\\]{1,280}"),
 }
 # Any other key: printable, no quotes, brackets, backslashes or path traversal.
-_GENERIC_KEY = re.compile(r"[^\s\"'<>\\`]{1,300}")
-_RSS_KEY = re.compile(r"rss:[a-z0-9-]{1,61}:[^\x00-\x1f\x7f]{1,230}")
-_SAFE_URL = re.compile(r"https?://[^\s\"'<>\\]+", re.I)
+_GENERIC_KEY = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\"'<>\\`\ufffd]{1,300}")
+_RSS_KEY = re.compile(r"rss:[a-z0-9-]{1,61}:[^\x00-\x1f\x7f-\x9f\ufffd\ud800-\udfff]{1,230}")
+_SAFE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\"'<>\\\ufffd\ud800-\udfff]+", re.I)
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript|file):", re.I)
 FIRST_YEAR = 1900
 
@@ -87,6 +87,15 @@ def screen_record(record: Record, limits: Limits, *, today: date) -> Record | st
         return problem
     warnings = list(record.warnings)
     notes: list[str] = []
+    # The same bytes always give the same repaired key, so a repaired id stays a stable identity.
+    key = checked_text("key", record.key, notes)
+    if key != record.key and (problem := key_problem(key)):
+        return problem
+    for name in ("group_key", "parent_key"):
+        checked_text(name, getattr(record, name) or "", [])  # raises for undecodable text: never stored
+    date_raw = _small(checked_text("date", record.date_raw or "", notes)) or None
+    body = checked_text("body", record.body or "", notes) or None
+    language = checked_text("language", record.language or "", notes) or None
     title = checked_text("title", record.title, notes)
     text = checked_text("text", record.text, notes)
     truncated = []
@@ -99,9 +108,14 @@ def screen_record(record: Record, limits: Limits, *, today: date) -> Record | st
     meta = _meta(record.meta, limits, notes, truncated)
     aliases = []
     for alias in record.aliases:
+        try:
+            alias = checked_text("alias", alias, [])
+        except TextProblem as problem:
+            warnings.append(f"alias dropped: {problem}")
+            continue
         why = key_problem(alias)
         (warnings.append(f"alias dropped: {why}") if why else aliases.append(alias))
-    url = record.url
+    url = checked_text("url", record.url, notes) if record.url is not None else None
     if url is not None and not _SAFE_URL.fullmatch(url.strip()):
         warnings.append(f"link {url[:80]!r} is not an http(s) address; dropped")
         url = None
@@ -113,11 +127,10 @@ def screen_record(record: Record, limits: Limits, *, today: date) -> Record | st
         meta["truncated"] = truncated
         warnings.append(f"cut to the size limit: {', '.join(truncated)}")
     warnings.extend(notes)
-    return replace(record, title=title or record.key, text=text, url=url, date=day, date_plausible=plausible,
-                   date_raw=_small(checked_text("date", record.date_raw or "", notes)) or None,
-                   body=checked_text("body", record.body or "", notes) or None,
-                   language=checked_text("language", record.language or "", notes) or None,
-                   aliases=tuple(aliases), meta=meta, warnings=tuple(dict.fromkeys(warnings)))
+    warnings = [visible(w) for w in warnings]
+    return replace(record, key=key, title=title or key, text=text, url=url, date=day, date_plausible=plausible,
+                   date_raw=date_raw, body=body, language=language, aliases=tuple(aliases), meta=meta,
+                   warnings=tuple(dict.fromkeys(warnings)))
 
 
 def _type_problem(record: Record) -> str | None:
@@ -130,6 +143,9 @@ def _type_problem(record: Record) -> str | None:
         value = getattr(record, name)
         if value is not None and not isinstance(value, str):
             return f"its {name} is {type(value).__name__}, not text"
+    for name in ("aliases", "warnings"):
+        if not all(isinstance(v, str) for v in getattr(record, name)):
+            return f"its {name} are not all text"
     if record.date is not None and type(record.date) is not date:
         return f"its date is {type(record.date).__name__}, not a date"
     if any(not isinstance(s, str) or not re.fullmatch(r"[A-Z]{3}", s) for s in record.states):
@@ -173,6 +189,14 @@ def _meta_value(name: str, value, limits: Limits, notes: list[str], truncated: l
     if value is None or isinstance(value, bool | int | float):
         return value
     return str(value)
+
+
+def visible(text: str) -> str:
+    """A warning as stored: the raw values it quotes shown as escapes when they are not clean text."""
+    try:
+        return checked_text("warning", text, [])
+    except TextProblem:
+        return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def _cut(text: str, limit: int) -> tuple[str, bool]:

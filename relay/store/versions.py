@@ -85,3 +85,12 @@ def translation_since(session: Session, lead: Item, since) -> Item | None:
         return None
     return session.scalars(select(Item).where(Item.primary_item_id == lead.id, Item.language.in_(NORWEGIAN),
                                               Item.first_seen_at > since).order_by(Item.id)).first()
+
+
+def display_url(session: Session, item: Item) -> str | None:
+    """The link to the entry in its preferred language version (a digest's "read the source")."""
+    if item.primary_item_id is None and session is not None:
+        shown = preferred(versions(session, item), display_languages())
+        if shown.url:
+            return shown.url
+    return item.url

@@ -16,10 +16,13 @@ from relay.alert_titles import alert_title
 from relay.curation import AlertDraft, CurationError, approve_item, reject_item, update_alert_texts, validate
 from relay.dates import parse_date
 from relay.db import transaction
+from relay.documents.chosen import choose_paragraphs, chosen_paragraphs
 from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, User
 from relay.register_queries import collation_key
 from relay.sectors import sector_names
+from relay.store.entry_view import paragraphs, paragraphs_by_sector
+from relay.store.versions import display_url, entry_of
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
 from relay.web.pages_queue import get_item, item_page, office_for
@@ -30,6 +33,7 @@ ACCESS = {"queue_approve": CURATORS, "queue_draft_nn": CURATORS, "queue_reject":
           "queue_bulk": CURATORS, "queue_tag": CURATORS, "alerts": READERS, "alert_view": READERS,
           "alert_edit": CURATORS}
 ALERT_LIST_SIZE = 200
+NO_SECTOR_LISTED = 20  # entries a bulk approval names as refused for want of a sector
 TEXTS = ("title_nb", "summary_nb", "meaning_nb", "title_nn", "summary_nn", "meaning_nn")
 
 
@@ -42,6 +46,11 @@ def _typed(form) -> dict:
     # The form always sends municipalities_listed; a client that leaves the list out means the whole region.
     listed = form.get("municipalities_listed") == "1" or "municipalities" in form
     values["municipalities"] = [str(m) for m in form.getlist("municipalities")] if listed else None
+    # A document's paragraph boxes (issue 20): the form marks that it listed them, so a re-rendered form
+    # ticks exactly what the governor ticked (none included), not every paragraph again.
+    chosen = [small_int(v) for v in form.getlist("paragraph_ids")]
+    values["paragraph_ids"] = ({v for v in chosen if v is not None}
+                               if form.get("paragraphs_listed") == "1" or "paragraph_ids" in form else None)
     return values
 
 
@@ -91,6 +100,7 @@ async def queue_approve(request: Request, item_id: Id):
             try:
                 alert = approve_item(session=session, item_id=item.id, office_id=office.id, draft=draft,
                                      actor=_actor(session, request))
+                choose_paragraphs(session, alert, form.getlist("paragraph_ids"))  # issue 20: a document's paragraphs
                 return RedirectResponse(f"/alerts/{alert.id}?notice=approved#notice", status_code=303)
             except StandardMissing as exc:
                 # Nothing is approved and nothing typed is lost: the governor writes the texts or retries.
@@ -153,6 +163,7 @@ async def queue_bulk(request: Request):
         if office is None:
             raise HTTPException(status_code=400, detail="office")
     done = failed = 0
+    no_sector: list[int] = []  # refused with their reason shown: nothing to send them under
     for item_id in ids:
         try:  # one transaction per item, so one refusal does not undo the others
             with transaction(request.app.state.engine) as session:
@@ -160,20 +171,33 @@ async def queue_bulk(request: Request):
                 if item is None:
                     raise CurationError("no such item")
                 if action == "approve":
-                    approve_item(session=session, item_id=item_id, office_id=office.id,
-                                 draft=bulk_draft(item, office), actor=_actor(session, request))
+                    entry = entry_of(session, item)
+                    if not bulk_draft(session, entry, office).sectors:
+                        no_sector.append(entry.id)
+                        raise CurationError("an alert needs at least one sector")
+                    before = session.scalars(select(Alert.id).where(Alert.item_id == entry.id,
+                                                                    Alert.office_id == office.id)).first()
+                    alert = approve_item(session=session, item_id=entry.id, office_id=office.id,
+                                         draft=bulk_draft(session, entry, office), actor=_actor(session, request))
+                    if before is None:  # a document goes out with its paragraphs, as the form pre-ticks (issue 20)
+                        choose_paragraphs(session, alert, [str(p.id) for p in paragraphs(session, entry)])
                 else:
                     reject_item(session=session, item_id=item_id, office_id=office.id, actor=_actor(session, request))
             done += 1
         except (CurationError, StandardMissing):
             failed += 1
-    return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}", status_code=303)
+    refused = f"&nosector={','.join(map(str, no_sector[:NO_SECTOR_LISTED]))}" if no_sector else ""
+    return RedirectResponse(f"/queue?office={office.id}&done={done}&failed={failed}{refused}", status_code=303)
 
 
-def bulk_draft(item: Item, office: Organisation) -> AlertDraft:
+def bulk_draft(session, item: Item, office: Organisation) -> AlertDraft:
+    """Titles made from the item; sectors its own, else (a document without any) its paragraphs' sectors,
+    as the single approval form starts from (issue 20)."""
+    own = [t.sector for t in item.tags if not t.removed]
+    sectors = own or [sector for sector, _ in paragraphs_by_sector(session, item) if sector]
     if office.profile == "se":
-        return AlertDraft(title_nb=alert_title(item, "sv"))
-    return AlertDraft(title_nb=alert_title(item, "nb"), title_nn=alert_title(item, "nn"))
+        return AlertDraft(title_nb=alert_title(item, "sv"), sectors=sectors)
+    return AlertDraft(title_nb=alert_title(item, "nb"), title_nn=alert_title(item, "nn"), sectors=sectors)
 
 
 @router.post("/queue/{item_id}/tags", name="queue_tag", include_in_schema=False)
@@ -223,6 +247,8 @@ def _alert_page(request, alert, *, values=None, errors=None, saved=False, status
         "alert": alert, "values": values, "errors": errors or {}, "saved": saved, "targets": targets,
         "can_edit": user.role == "admin" or (user.role == "governor" and user.office_id == alert.office_id),
         "sectors": sector_names(request_language(request)),
+        "chosen": chosen_paragraphs(object_session(alert), alert.id),  # issue 20: a document's paragraphs
+        "source_url": display_url(object_session(alert), alert.item),  # the preferred language version
     }, status_code=status_code)
 
 

@@ -13,6 +13,7 @@ from relay.archive.search import SearchError
 from relay.archive.visibility import save_visibility, visibility_of
 from relay.db import transaction
 from relay.digests.render import source_label
+from relay.documents.chosen import chosen_paragraphs
 from relay.models import Contact, Organisation, User
 from relay.models.archive import VISIBILITIES
 from relay.register_queries import list_offices
@@ -132,4 +133,5 @@ def archive_alert(request: Request, alert_id: Id):
             "alert": alert, "content_lang": language, "sectors": [(s, names.get(s, s)) for s in alert.sector_ids],
             "source": source_label(alert.item.body, language) or (alert.item.source.name if alert.item.source else ""),
             "links": original_links(session=session, alert=alert), "office_code": alert.office.code,
+            "chosen": chosen_paragraphs(session, alert.id),  # issue 20: the paragraphs sent with a document
         })

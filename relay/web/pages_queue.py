@@ -20,7 +20,7 @@ from relay.documents.view import document_context
 from relay.mail.sender import municipality_name
 from relay.models import Alert, Item, Organisation, Review, Source, Tag, User, utcnow
 from relay.sectors import sector_names
-from relay.store.entry_view import entry_context
+from relay.store.entry_view import entry_context, paragraphs_by_sector
 from relay.store.health import UNSECTORED, entry_conditions, in_sector, without_sector
 from relay.store.versions import display_languages, entry_of, preferred, versions_by_lead
 from relay.tagging.keywords import describe_keywords
@@ -87,6 +87,12 @@ def list_queue(*, session, office_id: int, state="new", source_id=None, sector=N
     return list(session.scalars(query.order_by(Item.first_seen_at.desc(), Item.id.desc()).limit(PAGE_SIZE)))
 
 
+def refused_for_no_sector(session, listed: str | None) -> list[Item]:
+    """The entries a bulk approval refused because neither they nor their paragraphs have a sector (issue 20)."""
+    ids = [i for i in map(small_int, (listed or "").split(",")[:20]) if i is not None]
+    return list(session.scalars(select(Item).where(Item.id.in_(ids)).order_by(Item.id))) if ids else []
+
+
 @router.get("/queue", response_class=HTMLResponse, name="queue", include_in_schema=False)
 def queue(request: Request):
     q = request.query_params
@@ -118,7 +124,8 @@ def queue(request: Request):
             "totals": totals, "filters": filters, "sources": sources, "since_visit": since_visit,
             "bad_dates": [k for k in ("since", "until") if filters[k] and parse_date(filters[k]) is None],
             "versions": versions, "shown": shown, "unsectored": UNSECTORED, "flags": flags,
-            "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed"))})
+            "sectors": names, "done": small_int(q.get("done")), "failed": small_int(q.get("failed")),
+            "no_sector": refused_for_no_sector(session, q.get("nosector"))})
     response.set_cookie(SEEN_COOKIE, seen_cookie, max_age=90 * 86400, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/queue")
     return response
@@ -131,10 +138,13 @@ def item_page(request: Request, session, item: Item, office: Organisation, *, va
     own title; `refusal` is an approval refused for a standard nobody wrote (alert_texts.StandardMissing)."""
     active = [t for t in item.tags if not t.removed]
     if values is None:
+        # Norwegian titles (Swedish in the Swedish profile), never the source's own (issue 19); a document's
+        # sectors from its paragraphs when it has none of its own (issue 20).
         swedish = office.profile == "se"
+        own = [t.sector for t in active] or [sector for sector, _ in paragraphs_by_sector(session, item) if sector]
         values = {"title_nb": alert_title(item, "sv" if swedish else "nb"),
                   "title_nn": "" if swedish else alert_title(item, "nn"), "priority": "normal",
-                  "sectors": [t.sector for t in active], "municipalities": None, "nynorsk_origin": "manual"}
+                  "sectors": own, "municipalities": None, "nynorsk_origin": "manual"}
     setters = {u.id: u.email for u in session.scalars(select(User).where(
         User.id.in_([t.set_by_user_id for t in item.tags if t.set_by_user_id])))}
     review = session.scalars(select(Review).where(Review.item_id == item.id, Review.office_id == office.id)).first()

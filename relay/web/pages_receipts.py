@@ -22,6 +22,7 @@ from relay.models import FOLLOW_UPS, Acknowledgement, Alert, Assignment, Contact
 from relay.receipts import pixel
 from relay.receipts.acks import AckError, acknowledge, expired_ack
 from relay.receipts.clicks import record_click
+from relay.store.versions import display_url
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
 from relay.web.templating import render
@@ -47,7 +48,8 @@ def _ack_context(request: Request, session, alert_id: int, contact_id: int) -> d
     # Named as in the mail: the office in the reader's standard, the municipality by its official name.
     return {"alert": alert, "contact": contact, "ack": existing, "follow_ups": FOLLOW_UPS,
             "office_name": office_name(alert.office, language), "municipality_name": municipality_name(contact.municipality),
-            "acked_at": acked_at, "lang": language, "t": translator(language)}
+            "acked_at": acked_at, "lang": language, "t": translator(language),
+            "source_url": display_url(session, alert.item)}  # the preferred language version (issue 20)
 
 
 @router.get("/a/{token}", response_class=HTMLResponse, name="ack_form", include_in_schema=False)

@@ -299,3 +299,22 @@ def test_a_cpt_document_without_a_title_column_is_named_from_its_reported_fields
         row["columns"].update(cptdocumentreference="CPT/Inf(2024)07", cptvisityear="2023")
     (report,) = hudoc.parse(json.dumps(data).encode(), source=source("CPT")).records
     assert report.title == "CPT/Inf(2024)07 – Norway – 2023"
+
+
+def test_fetch_keeps_a_window_with_a_few_odd_rows_and_parse_rejects_only_those():
+    """Issue 20: one row outside the filter or with an odd date no longer refuses the whole window."""
+    good = [row(n, date(2023, 5, n)) for n in range(1, 4)]
+    odd_date = {**row(4, date(2023, 5, 4)), "kpdate": "31/31/2023"}
+    other_state = row(5, date(2023, 5, 5), respondent="GBR")
+    outside = row(6, date(2010, 10, 28))
+    body = envelope([*good, odd_date, other_state, outside])
+    src = source(params={"respondent": "NOR", "from": "2023-01-01"})
+    payloads = list(hudoc.fetch(src, since=None, http=FakeHudoc([], substitute=body), today=date(2023, 12, 31)))
+    result = hudoc.parse(payloads[0].body, source=src)
+    assert [r.aliases[0] for r in result.records] == ["hudoc:001-1", "hudoc:001-2", "hudoc:001-3", "hudoc:001-4"]
+    assert result.records[3].date is None and result.records[3].date_raw == "31/31/2023"
+    assert {r.record: r.reason for r in result.rejected} == {
+        "row 5 (001-5)": "has respondent 'GBR', not NOR",
+        "row 6 (001-6)": "has kpdate '10/28/2010 12:00:00 AM', outside 2023-01-01..2023-12-31",
+    }
+    assert payloads[0].cursor == "2023-05-03"  # rejected and undated rows never move the cursor
