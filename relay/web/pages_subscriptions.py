@@ -9,6 +9,7 @@ import logging
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from relay import links
 from relay.contacts import (
@@ -150,7 +151,7 @@ def _signup_context(request, session, values=None, errors=None):
     municipalities = session.scalars(select(Organisation).where(
         Organisation.kind.in_(["municipality", "kommun"]), Organisation.mail_domains.is_not(None),
         Organisation.profile == request.app.state.settings.profile,
-        Organisation.mail_domains != "").order_by(Organisation.name)).all()
+        Organisation.mail_domains != "").order_by(Organisation.name).options(selectinload(Organisation.names))).all()
     # Whom to ask when the municipality is not listed (governors open sign-up on /contacts).
     ask = request.app.state.settings.mail.reply_to or ""
     return {"municipalities": municipalities, "sectors": sector_names(request_language(request)),

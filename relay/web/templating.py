@@ -14,8 +14,9 @@ from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
-from relay.dates import show_date, show_moment
+from relay.dates import show_date, show_moment, show_month
 from relay.i18n import LANGUAGES, translator
+from relay.mail.sender import municipality_name
 from relay.settings import home
 from relay.web.access import admits, role_of
 from relay.web.banners import banner_for
@@ -94,6 +95,9 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["local_time"] = _local_time
     templates.env.filters["local_date"] = _local_date
     templates.env.filters["moment_text"] = _moment_text
+    # A municipality as the register names it ("Guovdageaidnu - Kautokeino"), as mail does.
+    templates.env.filters["official_name"] = lambda org: municipality_name(org) if org is not None else ""
+    templates.env.filters["month_text"] = pass_context(lambda ctx, v: show_month(v, ctx.get("lang", "nb")))
     templates.env.filters["date_text"] = pass_context(lambda ctx, v: show_date(v, ctx.get("lang", "nb")))
     return templates
 
