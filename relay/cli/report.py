@@ -8,7 +8,7 @@ import click
 
 from relay.db import get_engine, transaction
 from relay.i18n import translator
-from relay.reports import official_names
+from relay.reports import readable
 from relay.reports.annual import annual_report, render_html, render_pdf
 from relay.reports.drilldown import NotFound, alert_report, municipality_report
 from relay.reports.export import to_csv, to_text, to_xlsx
@@ -102,9 +102,9 @@ def _national(office: str | None, fmt, output, lang, **period) -> None:
                 Organisation.kind == "office", or_(Organisation.org_number == office, Organisation.code == office)))
             if office_id is None:
                 raise click.UsageError(f"no office with organisation number {office}")
-        result = official_names.national(
+        result = readable.national(
             national_report(session=session, filters=_filters(session, office_id=office_id, **period), language=lang),
-            official_names.official_names(session))
+            readable.official_names(session), lang)
     _emit(result, national_tables(result, translator(lang)), fmt, output, lang)
 
 
@@ -134,8 +134,8 @@ def alert(alert_id, fmt, output, lang) -> None:
     ensure_fresh(engine)
     try:
         with transaction(engine) as session:
-            result = official_names.alert(alert_report(session=session, alert_id=alert_id),
-                                          official_names.official_names(session))
+            result = readable.alert(alert_report(session=session, alert_id=alert_id),
+                                    readable.official_names(session))
     except NotFound as exc:
         raise click.UsageError(str(exc)) from exc
     _emit(result, alert_tables(result, translator(lang)), fmt, output, lang)
@@ -150,8 +150,8 @@ def municipality(code, fmt, output, lang) -> None:
     ensure_fresh(engine)
     try:
         with transaction(engine) as session:
-            result = official_names.municipality(municipality_report(session=session, code=code),
-                                                 official_names.official_names(session))
+            result = readable.municipality(municipality_report(session=session, code=code),
+                                           readable.official_names(session))
     except NotFound as exc:
         raise click.UsageError(str(exc)) from exc
     _emit(result, municipality_tables(result, translator(lang)), fmt, output, lang)
@@ -167,7 +167,7 @@ def annual(year, fmt, output, lang) -> None:
     with transaction(engine) as session:
         result = annual_report(session=session, year=year, language=lang)
         result = result.model_copy(update={
-            "national": official_names.national(result.national, official_names.official_names(session))})
+            "national": readable.national(result.national, readable.official_names(session), lang)})
     if fmt == "table" and output and output.endswith(".html"):
         fmt = "html"
     if fmt == "html":

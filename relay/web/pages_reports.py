@@ -17,7 +17,7 @@ from sqlalchemy import select
 from relay.dates import show_month
 from relay.db import transaction
 from relay.models import Alert, ReportAlert
-from relay.reports import charts, official_names
+from relay.reports import charts, readable
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.labels import Register, body_name, sector_names
 from relay.reports.national import national_report
@@ -113,8 +113,8 @@ def reports(request: Request):
         # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.
         return render(request, "reports.html", context, status_code=400)
     with transaction(request.app.state.engine) as session:
-        report = official_names.national(national_report(session=session, filters=filters, language=language),
-                                         official_names.official_names(session))
+        report = readable.national(national_report(session=session, filters=filters, language=language),
+                                   readable.official_names(session), language)
     comparison = report.by_office if filters.office_id is None else report.by_county
     context.update({
         "report": report, "tables": {tb.key: tb for tb in national_tables(report, t)},
@@ -132,8 +132,8 @@ def report_alert(request: Request, alert_id: int):
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_alert(request, session, alert_id)
-        report = official_names.alert(alert_report(session=session, alert_id=alert_id),
-                                      official_names.official_names(session))
+        report = readable.alert(alert_report(session=session, alert_id=alert_id),
+                                readable.official_names(session))
         flagged = session.get(Alert, alert_id)  # machine texts nobody has read are flagged here too (issue 19)
         flagged = flagged if flagged is not None and flagged.unreviewed else None
     tables = alert_tables(report, _t(request))
@@ -151,9 +151,9 @@ def report_municipality(request: Request, code: str):
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_municipality(request, session, code)
-        report = official_names.municipality(
+        report = readable.municipality(
             municipality_report(session=session, code=code, office_id=visible_office(request.state.user)),
-            official_names.official_names(session))
+            readable.official_names(session))
     tables = municipality_tables(report, _t(request))
     return render(request, "report_municipality.html", {"report": report, "tables": {tb.key: tb for tb in tables},
                                                         "sectors": sector_names(request_language(request)), "fmt": fmt,

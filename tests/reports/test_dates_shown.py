@@ -42,3 +42,13 @@ def test_a_bad_date_keeps_what_was_typed_and_says_how_to_write_it(client_for, re
     assert page.status_code == 400
     assert 'value="31.13.2026" aria-describedby="f-start-hint error-summary" aria-invalid="true"' in page.text
     assert "Skriv måneden som mm.åååå" in page.text and 'value="04.2026"' in page.text
+
+
+def test_months_in_tables_and_downloads_follow_the_language(client_for, receipts, run):  # noqa: F811
+    ministry = client_for("ministry")
+    year = ministry.get(f"/api/v1/reports/alerts/{receipts.alert_a}").json()["alert"]["approved_at"][:4]
+    month_row = re.compile(r'data-table="by_month".*?<th scope="row">(\d{2}\.' + year + r")</th>", re.S)
+    assert month_row.search(ministry.get("/reports").text)
+    csv_rows = ministry.get("/reports/export/by_month.csv").text.lstrip("\ufeff").splitlines()[1:]
+    assert csv_rows and all(re.match(r"\d{2}\.\d{4};", row) for row in csv_rows)
+    assert re.search(r"^" + year + r"-\d{2}\s", run("national", "--lang", "sv"), re.M)
