@@ -40,3 +40,14 @@ def test_the_norwegian_profile_offers_bokmal_nynorsk_and_english_only(engine, se
         assert _html_lang(asked.text) == settings.default_language and LANGUAGE_COOKIE not in asked.cookies
         client.cookies.set(LANGUAGE_COOKIE, "nn")
         assert _html_lang(client.get("/login").text) == "nn"
+
+
+def test_pages_opened_from_mail_keep_the_municipalitys_standard_when_swedish_is_asked_in_norway(client_for, world,
+                                                                                                settings):
+    from relay import links
+
+    prefs = links.preferences_url(settings, contact_id=world.contact).removeprefix(settings.base_url)
+    ack = links.ack_url(settings, alert_id=world.alert_a, contact_id=world.contact).removeprefix(settings.base_url)
+    visitor = client_for("anonymous")
+    for path in (prefs, ack):
+        assert _html_lang(visitor.get(f"{path}?lang=sv").text) == "nn", path  # Voss writes nynorsk
