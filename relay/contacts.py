@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from relay import audit
 from relay.models import FREQUENCIES, Contact, Message, Organisation, ReceiptEvent, Subscription, utcnow
@@ -336,7 +336,9 @@ def import_csv(*, session: Session, office_id: int | None, text: str, known_sect
 
 def coverage_gaps(*, session: Session, office_id: int | None, sectors: list[str]) -> list[tuple[Organisation, list[str]]]:
     """Every municipality with the sectors in which it has no active subscriber (fallbacks do not count)."""
-    query = select(Organisation).where(Organisation.kind.in_(["municipality", "kommun"])).order_by(Organisation.code)
+    # Names loaded with them: the page shows the official name after the session has closed.
+    query = (select(Organisation).where(Organisation.kind.in_(["municipality", "kommun"])).order_by(Organisation.code)
+             .options(selectinload(Organisation.names)))
     if office_id is not None:
         query = query.where(Organisation.office_id == office_id)
     rows = session.execute(

@@ -8,6 +8,7 @@ import click
 
 from relay.db import get_engine, transaction
 from relay.i18n import translator
+from relay.reports import readable
 from relay.reports.annual import annual_report, render_html, render_pdf
 from relay.reports.drilldown import NotFound, alert_report, municipality_report
 from relay.reports.export import to_csv, to_text, to_xlsx
@@ -101,7 +102,9 @@ def _national(office: str | None, fmt, output, lang, **period) -> None:
                 Organisation.kind == "office", or_(Organisation.org_number == office, Organisation.code == office)))
             if office_id is None:
                 raise click.UsageError(f"no office with organisation number {office}")
-        result = national_report(session=session, filters=_filters(session, office_id=office_id, **period), language=lang)
+        result = readable.national(
+            national_report(session=session, filters=_filters(session, office_id=office_id, **period), language=lang),
+            readable.official_names(session), lang)
     _emit(result, national_tables(result, translator(lang)), fmt, output, lang)
 
 
@@ -131,7 +134,8 @@ def alert(alert_id, fmt, output, lang) -> None:
     ensure_fresh(engine)
     try:
         with transaction(engine) as session:
-            result = alert_report(session=session, alert_id=alert_id)
+            result = readable.alert(alert_report(session=session, alert_id=alert_id),
+                                    readable.official_names(session))
     except NotFound as exc:
         raise click.UsageError(str(exc)) from exc
     _emit(result, alert_tables(result, translator(lang)), fmt, output, lang)
@@ -146,7 +150,8 @@ def municipality(code, fmt, output, lang) -> None:
     ensure_fresh(engine)
     try:
         with transaction(engine) as session:
-            result = municipality_report(session=session, code=code)
+            result = readable.municipality(municipality_report(session=session, code=code),
+                                           readable.official_names(session))
     except NotFound as exc:
         raise click.UsageError(str(exc)) from exc
     _emit(result, municipality_tables(result, translator(lang)), fmt, output, lang)
@@ -161,6 +166,8 @@ def annual(year, fmt, output, lang) -> None:
     ensure_fresh(engine)
     with transaction(engine) as session:
         result = annual_report(session=session, year=year, language=lang)
+        result = result.model_copy(update={
+            "national": readable.national(result.national, readable.official_names(session), lang)})
     if fmt == "table" and output and output.endswith(".html"):
         fmt = "html"
     if fmt == "html":

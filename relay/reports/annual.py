@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
+from relay.dates import show_date
 from relay.i18n import translator
 from relay.models import utcnow
 from relay.reports import charts
@@ -45,6 +46,7 @@ def render_html(report: AnnualReport, *, for_pdf: bool = False) -> str:
     template = env.get_template("report_annual.html")
     return template.render(
         report=report, n=report.national, t=t, lang=report.language, for_pdf=for_pdf, fmt=fmt,
+        date_text=lambda day: show_date(day, report.language),
         quiet_days=f"{quiet_period().total_seconds() / 86400:g}",
         tables={tb.key: tb for tb in national_tables(report.national, t, annual=True)},
         trend=charts.trend_chart(report.national.by_month, t, report.language),

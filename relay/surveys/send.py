@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from relay.delivery.outbox import enqueue
 from relay.mail.compose import build_message
+from relay.mail.sender import municipality_name
 from relay.models import Contact, Organisation, Survey, SurveyAnswer, SurveyInvitation, utcnow
 from relay.register import list_municipalities, written_standard
 from relay.settings import Settings
@@ -60,7 +61,7 @@ def _queue(session: Session, settings: Settings, survey: Survey, invitation: Sur
     composed = build_message(KIND, to=invitation.email, language=invitation.language, settings=settings,
                              message_key=purpose, context={
                                  "recipient_name": contact.name if contact else "",
-                                 "municipality_name": municipality.name, "asked_by_name": survey.asked_by.name,
+                                 "municipality_name": municipality_name(municipality), "asked_by_name": survey.asked_by.name,
                                  "survey_title": survey.title, "closes_on": survey.closes_on.isoformat(),
                                  "answer_url": answer_url(settings, invitation_id=invitation.id),
                                  "reminder": reminder})

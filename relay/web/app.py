@@ -22,7 +22,7 @@ from relay.settings import Settings, get_settings
 from relay.web.access import NotSignedIn, enforce_access
 from relay.web.csrf import CSRF_COOKIE, CSRF_REFUSED, csrf_protect
 from relay.web.pages_login import safe_next
-from relay.web.templating import LANGUAGE_COOKIE, make_templates, render
+from relay.web.templating import LANGUAGE_COOKIE, make_templates, render, web_languages
 
 log = logging.getLogger("relay.web")
 SESSION_COOKIE = "relay_session"
@@ -67,7 +67,7 @@ class RequestContext(BaseHTTPMiddleware):
         if new_csrf:
             response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax", secure=secure)
         asked = request.query_params.get("lang")
-        if asked in ("nb", "nn", "en"):
+        if asked in web_languages(settings.profile):
             response.set_cookie(LANGUAGE_COOKIE, asked, max_age=365 * 86400, samesite="lax", secure=secure)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

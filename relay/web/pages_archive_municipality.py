@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from relay.archive.municipality import overview
 from relay.db import transaction
@@ -63,7 +64,8 @@ def pickable(session, user: User | None) -> list[Organisation]:
     may open."""
     if user is None or user.role not in ("governor", "ministry", "admin"):
         return []
-    query = select(Organisation).where(Organisation.kind.in_(("municipality", "kommun"))).order_by(Organisation.name)
+    query = select(Organisation).where(Organisation.kind.in_(("municipality", "kommun"))).order_by(
+        Organisation.name).options(selectinload(Organisation.names))  # the picker shows official names
     if user.role == "governor":
         query = query.where(Organisation.office_id == user.office_id)
     return list(session.scalars(query))

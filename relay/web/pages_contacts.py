@@ -6,10 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from relay import audit
 from relay.contacts import ContactError, coverage_gaps, import_csv, save_contact, set_fallback
 from relay.db import transaction
+from relay.mail.sender import municipality_name
 from relay.models import FREQUENCIES, Contact, Organisation
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, READERS, ensure_office
@@ -34,15 +36,17 @@ def _office_id(request: Request) -> int | None:
 
 def _page(request, session, office_id, **extra):
     query = select(Contact).join(Organisation, Organisation.id == Contact.municipality_id).where(
-        Contact.status != "erased").order_by(Organisation.name, Contact.email)
+        Contact.status != "erased").order_by(Organisation.name, Contact.email).options(
+        selectinload(Contact.municipality).selectinload(Organisation.names))
     munis = select(Organisation).where(Organisation.kind.in_(["municipality", "kommun"]),
-                                       Organisation.profile == request.app.state.settings.profile).order_by(Organisation.name)
+                                       Organisation.profile == request.app.state.settings.profile).order_by(
+        Organisation.name).options(selectinload(Organisation.names))
     if office_id is not None:
         query = query.where(Organisation.office_id == office_id)
         munis = munis.where(Organisation.office_id == office_id)
     search = request.query_params.get("q", "").strip()[:100]
     found = [c for c in session.scalars(query) if not search or matches(
-        search, c.municipality.name, c.municipality.code, c.email, c.name)]
+        search, c.municipality.name, municipality_name(c.municipality), c.municipality.code, c.email, c.name)]
     pager = paginate(found, path="/contacts", query=request.query_params, size=CONTACTS_PER_PAGE)
     context = {"contacts": pager.rows, "pager": pager, "query": search,
                "municipalities": session.scalars(munis).all(),

@@ -25,7 +25,7 @@ from relay.db import transaction
 from relay.outgoing import queue_signin_message, signin_mail_key
 from relay.settings import Settings
 from relay.web.access import PUBLIC, SIGNED_IN
-from relay.web.templating import LANGUAGE_COOKIE, WEB_LANGUAGES, render
+from relay.web.templating import LANGUAGE_COOKIE, render, web_languages
 
 router = APIRouter()
 ACCESS = {"login_form": PUBLIC, "login_request": PUBLIC, "login_confirm_form": PUBLIC,
@@ -80,7 +80,7 @@ def sign_in_url(base_url: str, token: str, next_path: str) -> str:
 def _page_language(request: Request) -> str | None:
     """The language the visitor chose for the page (?lang= or the cookie the language links set)."""
     asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    return asked if asked in WEB_LANGUAGES else None
+    return asked if asked in web_languages(request.app.state.settings.profile) else None
 
 
 @router.get("/login", response_class=HTMLResponse, name="login_form", include_in_schema=False)

@@ -43,9 +43,10 @@ def offices(request: Request):
         for office in ([picked] if picked else offices):
             for m in list_municipalities(session=session, office_id=office.id, profile=settings.profile):
                 county = m.county.name if m.county else ""
-                if query and not matches(query, m.name, m.code, county, m.org_number, office.name):
+                official = municipality_name(m)  # "Guovdageaidnu - Kautokeino" is found by either name
+                if query and not matches(query, m.name, official, m.code, county, m.org_number, office.name):
                     continue
-                rows.append({"office": office, "code": m.code, "name": municipality_name(m), "malform": m.malform,
+                rows.append({"office": office, "code": m.code, "name": official, "malform": m.malform,
                              "confirmed": m.malform_confirmed, "sami": m.sami_area, "county": county,
                              "org_number": m.org_number or "", "source": m.malform_source})
     pager = paginate(rows, path="/offices", query=q, size=OFFICE_ROWS_PER_PAGE)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from relay import links
 from relay.db import transaction
 from relay.digests.render import language_for
-from relay.i18n import LANGUAGES, translator
+from relay.i18n import translator
 from relay.mail.sender import municipality_name, office_name
 from relay.models import FOLLOW_UPS, Acknowledgement, Alert, Assignment, Contact, Message, User
 from relay.receipts import pixel
@@ -25,7 +25,7 @@ from relay.receipts.clicks import record_click
 from relay.store.versions import display_url
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
-from relay.web.templating import render
+from relay.web.templating import render, web_languages
 
 router = APIRouter()
 ACCESS = {"ack_form": PUBLIC, "ack_submit": PUBLIC, "click": PUBLIC, "open_pixel": PUBLIC}  # the token authorises
@@ -39,7 +39,7 @@ def _ack_context(request: Request, session, alert_id: int, contact_id: int) -> d
     # The page speaks the municipality's written standard, as the mail did (språklova § 15: never
     # bokmål to a nynorsk municipality), unless the visitor picked a language with ?lang=.
     asked = request.query_params.get("lang")
-    language = asked if asked in LANGUAGES else language_for(contact)
+    language = asked if asked in web_languages(request.app.state.settings.profile) else language_for(contact)
     # A municipal employee reads the clock on the wall, not UTC (SQLite returns the stored UTC time naive).
     acked_at = existing.acknowledged_at if existing else None
     if acked_at is not None:

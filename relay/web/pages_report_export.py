@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from relay.db import transaction
 from relay.i18n import translator
 from relay.models import utcnow
+from relay.reports import readable
 from relay.reports.annual import REPORT_LANGUAGES, annual_report, render_html, render_pdf
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.export import FORMATS, to_csv, to_xlsx
@@ -58,7 +59,8 @@ def report_export(request: Request, table: str, fmt: str):
     fresh(request)
     t = translator(language)
     with transaction(request.app.state.engine) as session:
-        report = national_report(session=session, filters=filters, language=language)
+        report = readable.national(national_report(session=session, filters=filters, language=language),
+                                   readable.official_names(session), language)
         scope = report_scope(filters, Register.load(session), t, language)
     return _download(national_tables(report, t), table, fmt, "relay-reach", language, scope)
 
@@ -69,7 +71,8 @@ def report_alert_export(request: Request, alert_id: int, table: str, fmt: str):
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_alert(request, session, alert_id)
-        report = alert_report(session=session, alert_id=alert_id)
+        report = readable.alert(alert_report(session=session, alert_id=alert_id),
+                                readable.official_names(session))
         read_at = utcnow()
     t = translator(language)
     scope = alert_scope(report, read_at, t, language)
@@ -83,7 +86,9 @@ def report_municipality_export(request: Request, code: str, table: str, fmt: str
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_municipality(request, session, code)
-        report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
+        report = readable.municipality(
+            municipality_report(session=session, code=code, office_id=visible_office(request.state.user)),
+            readable.official_names(session))
         read_at = utcnow()
     t = translator(language)
     scope = municipality_scope(report, read_at, t, language)
@@ -116,8 +121,10 @@ def _annual(request: Request, year: int):
     language = language if language in REPORT_LANGUAGES else "nb"
     fresh(request)
     with transaction(request.app.state.engine) as session:
-        return annual_report(session=session, year=year, language=language,
-                             office_id=visible_office(request.state.user))
+        report = annual_report(session=session, year=year, language=language,
+                               office_id=visible_office(request.state.user))
+        return report.model_copy(update={
+            "national": readable.national(report.national, readable.official_names(session), language)})
 
 
 @router.get("/reports/annual/{year}.pdf", name="report_annual_pdf", include_in_schema=False)

@@ -10,6 +10,7 @@ import re
 
 from fastapi import HTTPException, Request
 
+from relay.dates import parse_month
 from relay.i18n import translator
 from relay.models import User
 from relay.reports.drilldown import NotFound, alert_office, find_municipality
@@ -53,9 +54,13 @@ def read_filters(params, user: User) -> tuple[Filters, dict[str, str]]:
             start, end = f"{year}-01", f"{year}-12"
         else:
             errors["year"] = "reports.error.year"
+    # Typed as the form's hint says (03.2026, or a day in the month: 15.03.2026) or as links carry it (2026-03).
+    months = {}
     for name, value in (("start", start), ("end", end)):
-        if value is not None and not MONTH.match(value):
+        months[name] = parse_month(value) if value is not None and "year" not in errors else value
+        if value is not None and months[name] is None:
             errors[name] = "reports.error.month"
+    start, end = months["start"], months["end"]
     if start and end and "start" not in errors and "end" not in errors and start > end:
         errors["end"] = "reports.error.order"
     ids = {}

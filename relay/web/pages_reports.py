@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from relay.dates import show_month
 from relay.db import transaction
 from relay.models import Alert, ReportAlert
-from relay.reports import charts
+from relay.reports import charts, readable
 from relay.reports.drilldown import alert_report, municipality_report
 from relay.reports.labels import Register, body_name, sector_names
 from relay.reports.national import national_report
@@ -52,29 +53,32 @@ def report_scope(filters: Filters, register: Register, t: Callable[..., str], la
     county = register.name(filters.county_id) if filters.county_id else None
     sector = sector_names(language).get(filters.sector, filters.sector) if filters.sector else None
     body = body_name(filters.body, t) if filters.body else None
-    period, period_slug = _period(filters, t)
+    period, period_slug = _period(filters, t, language)
     # "Hele landet" only while no office or county narrows it; a sector or a period does not.
     places = [name for name in (office, county) if name] or [t("reports.scope_national")]
     parts = places + [text for text in (sector, body, period) if text]
     slugs = [file_slug(text) for text in (office, county, filters.sector, filters.body) if text] + [period_slug]
     every = t("reports.filter.all")
     rows = [(t("reports.col.scope"), " · ".join(parts)),
-            (t("reports.filter.start"), filters.start or "–"), (t("reports.filter.end"), filters.end or "–"),
+            (t("reports.filter.start"), show_month(filters.start, language) or "–"),
+            (t("reports.filter.end"), show_month(filters.end, language) or "–"),
             (t("reports.col.office"), office or every), (t("reports.col.county"), county or every),
             (t("reports.col.sector"), sector or every), (t("reports.col.body"), body or every)]
     return Scope(parts, "-".join(s for s in slugs if s)[:120].strip("-"), rows)
 
 
-def _period(filters: Filters, t: Callable[..., str]) -> tuple[str, str]:
+def _period(filters: Filters, t: Callable[..., str], language: str = "nb") -> tuple[str, str]:
+    """The period as the page shows it (03.2026–05.2026) and as a file name has it (2026-03-2026-05)."""
     start, end = filters.start, filters.end
+    first, last = show_month(start, language), show_month(end, language)
     if start and end:
         if start[:4] == end[:4] and start[5:] == "01" and end[5:] == "12":
             return start[:4], start[:4]
-        return (start, start) if start == end else (f"{start}–{end}", f"{start}-{end}")
+        return (first, start) if start == end else (f"{first}–{last}", f"{start}-{end}")
     if start:
-        return t("reports.scope_from", month=start), f"from-{start}"
+        return t("reports.scope_from", month=first), f"from-{start}"
     if end:
-        return t("reports.scope_until", month=end), f"until-{end}"
+        return t("reports.scope_until", month=last), f"until-{end}"
     return "", ""
 
 
@@ -112,7 +116,8 @@ def reports(request: Request):
         # The form comes back as it was sent, with what is wrong; no figures for a filter not understood.
         return render(request, "reports.html", context, status_code=400)
     with transaction(request.app.state.engine) as session:
-        report = national_report(session=session, filters=filters, language=language)
+        report = readable.national(national_report(session=session, filters=filters, language=language),
+                                   readable.official_names(session), language)
     comparison = report.by_office if filters.office_id is None else report.by_county
     context.update({
         "report": report, "tables": {tb.key: tb for tb in national_tables(report, t)},
@@ -130,7 +135,8 @@ def report_alert(request: Request, alert_id: int):
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_alert(request, session, alert_id)
-        report = alert_report(session=session, alert_id=alert_id)
+        report = readable.alert(alert_report(session=session, alert_id=alert_id),
+                                readable.official_names(session))
         flagged = session.get(Alert, alert_id)  # machine texts nobody has read are flagged here too (issue 19)
         flagged = flagged if flagged is not None and flagged.unreviewed else None
     tables = alert_tables(report, _t(request))
@@ -148,7 +154,9 @@ def report_municipality(request: Request, code: str):
     fresh(request)
     with transaction(request.app.state.engine) as session:
         check_municipality(request, session, code)
-        report = municipality_report(session=session, code=code, office_id=visible_office(request.state.user))
+        report = readable.municipality(
+            municipality_report(session=session, code=code, office_id=visible_office(request.state.user)),
+            readable.official_names(session))
     tables = municipality_tables(report, _t(request))
     return render(request, "report_municipality.html", {"report": report, "tables": {tb.key: tb for tb in tables},
                                                         "sectors": sector_names(request_language(request)), "fmt": fmt,

@@ -9,6 +9,7 @@ import logging
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from relay import links
 from relay.contacts import (
@@ -22,7 +23,7 @@ from relay.contacts import (
 from relay.db import transaction
 from relay.delivery.outbox import enqueue
 from relay.digests.render import language_for
-from relay.i18n import LANGUAGES, translator
+from relay.i18n import translator
 from relay.mail.compose import build_message
 from relay.mail.sender import municipality_name, office_name
 from relay.models import FREQUENCIES, Contact, Organisation
@@ -31,7 +32,7 @@ from relay.sectors import sector_names
 from relay.standards import contact_language, message_language
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
-from relay.web.templating import render, request_language
+from relay.web.templating import render, request_language, web_languages
 
 router = APIRouter()
 log = logging.getLogger("relay.web")
@@ -49,7 +50,7 @@ def _speak_as_mail(request: Request, contact: Contact | None) -> dict:
     """These pages are opened from a mail, so they speak the mail's language (a nynorsk municipality is
     never answered in bokmål, språklova § 15), unless the visitor picked one with ?lang=."""
     asked = request.query_params.get("lang")
-    if asked in LANGUAGES or contact is None:
+    if asked in web_languages(request.app.state.settings.profile) or contact is None:
         language = request_language(request)
     else:
         language = language_for(contact)
@@ -152,7 +153,7 @@ def _signup_context(request, session, values=None, errors=None):
     municipalities = session.scalars(select(Organisation).where(
         Organisation.kind.in_(["municipality", "kommun"]), Organisation.mail_domains.is_not(None),
         Organisation.profile == request.app.state.settings.profile,
-        Organisation.mail_domains != "").order_by(Organisation.name)).all()
+        Organisation.mail_domains != "").order_by(Organisation.name).options(selectinload(Organisation.names))).all()
     # Whom to ask when the municipality is not listed (governors open sign-up on /contacts).
     ask = request.app.state.settings.mail.reply_to or ""
     return {"municipalities": municipalities, "sectors": sector_names(request_language(request)),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from relay import audit
+from relay.dates import parse_date, show_date
 from relay.db import transaction
 from relay.i18n import translator
 from relay.models import Organisation, Survey, User
@@ -54,7 +55,8 @@ def _askers(session, user: User, profile: str) -> list[Organisation]:
 def _list_page(request: Request, session, *, values=None, errors=None, status_code=200):
     user, profile = request.state.user, request.app.state.settings.profile
     today = date.today()
-    values = values or {"opens_on": today.isoformat(), "closes_on": (today + timedelta(days=30)).isoformat(),
+    language = request_language(request)
+    values = values or {"opens_on": show_date(today, language), "closes_on": show_date(today + timedelta(days=30), language),
                         "repeat": "once", "sectors": list(sector_names("nb"))}
     return render(request, "surveys.html", {
         "surveys": _visible(session, user), "askers": _askers(session, user, profile), "values": values,
@@ -72,11 +74,12 @@ def surveys(request: Request):
 
 
 def _date(value: str, name: str, errors: dict) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
+    """Typed as the field's hint says (07.12.2026; Swedish 2026-12-07); what was typed stays in the form."""
+    day = parse_date(value)
+    if day is None:
         errors[name] = "invalid_date"
         return date.min
+    return day
 
 
 @router.post("/surveys", response_class=HTMLResponse, name="survey_create", include_in_schema=False)
@@ -176,7 +179,7 @@ def survey_export(request: Request, survey_id: Id, table: str, fmt: str):
         raise HTTPException(status_code=404, detail="no such file")
     t = translator(language)
     body = to_csv(tables[table], language).encode("utf-8") if fmt == "csv" else to_xlsx(
-        [tables[table]], about=[(t("survey.name"), survey.title), (t("survey.closes_on"), survey.closes_on.isoformat())],
+        [tables[table]], about=[(t("survey.name"), survey.title), (t("survey.closes_on"), show_date(survey.closes_on, language))],
         about_title=t("archive.overview.about"))
     return Response(body, media_type=FORMATS[fmt], headers={
         "content-disposition": f'attachment; filename="relay-survey-{survey.id}-{table}.{fmt}"'})

@@ -22,7 +22,7 @@ from relay.surveys.answers import (
 from relay.surveys.links import read_answer_token
 from relay.tokens import TokenError
 from relay.web.access import PUBLIC
-from relay.web.templating import WEB_LANGUAGES, render
+from relay.web.templating import render, web_languages
 
 router = APIRouter()
 ACCESS = {"survey_answer_form": PUBLIC, "survey_answer_save": PUBLIC}
@@ -57,7 +57,7 @@ def _page(request: Request, session, invitation: SurveyInvitation, *, values=Non
     # The page speaks the municipality's written standard (as the mail did), unless the reader picks a
     # language on the page itself (?lang=).
     asked = request.query_params.get("lang")
-    language = asked if asked in WEB_LANGUAGES else invitation.language
+    language = asked if asked in web_languages(request.app.state.settings.profile) else invitation.language
     names = sector_names(language)
     return render(request, "survey_answer.html", {
         "lang": language, "t": translator(language),

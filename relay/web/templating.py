@@ -14,15 +14,19 @@ from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
-from relay.dates import show_date, show_moment
-from relay.i18n import LANGUAGES, translator
+from relay.dates import show_date, show_moment, show_month
+from relay.i18n import translator
+from relay.mail.sender import municipality_name
 from relay.settings import home
 from relay.web.access import admits, role_of
 from relay.web.banners import banner_for
 from relay.web.csrf import csrf_token
 
 LANGUAGE_COOKIE = "relay_lang"
-WEB_LANGUAGES = ("nb", "nn", "en")  # the web UI; Swedish fixed texts exist for e-mails in the se profile
+WEB_LANGUAGES = ("nb", "nn", "en")  # the web UI of the Norwegian profile
+# The languages each profile's pages offer: a länsstyrelse's staff and contacts read Swedish (or English),
+# never bokmål or nynorsk, and the Norwegian profile has no Swedish users.
+PROFILE_LANGUAGES = {"no": WEB_LANGUAGES, "se": ("sv", "en")}
 
 # The main menu: (route name, label). A role sees an entry only when the policy table admits it to that
 # route, so the menu and the access rules cannot disagree (no role lists in templates).
@@ -42,12 +46,19 @@ MENU = (
 )
 
 
+def web_languages(profile: str) -> tuple[str, ...]:
+    return PROFILE_LANGUAGES.get(profile, WEB_LANGUAGES)
+
+
 def request_language(request: Request) -> str:
-    """?lang= wins (and is remembered by a cookie set in the middleware), then the cookie, then the default."""
-    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    if asked in LANGUAGES:
-        return asked
-    return request.app.state.settings.default_language
+    """?lang= wins (and is remembered by a cookie set in the middleware), then the cookie, then the default;
+    only a language the profile's pages offer."""
+    settings = request.app.state.settings
+    offered = web_languages(settings.profile)
+    for asked in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if asked in offered:
+            return asked
+    return settings.default_language
 
 
 def http_url(value) -> str:
@@ -94,6 +105,9 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["local_time"] = _local_time
     templates.env.filters["local_date"] = _local_date
     templates.env.filters["moment_text"] = _moment_text
+    # A municipality as the register names it ("Guovdageaidnu - Kautokeino"), as mail does.
+    templates.env.filters["official_name"] = lambda org: municipality_name(org) if org is not None else ""
+    templates.env.filters["month_text"] = pass_context(lambda ctx, v: show_month(v, ctx.get("lang", "nb")))
     templates.env.filters["date_text"] = pass_context(lambda ctx, v: show_date(v, ctx.get("lang", "nb")))
     return templates
 
@@ -121,7 +135,8 @@ def language_links(request: Request) -> list[dict[str, str]]:
     if request.method != "GET" and not _loads_with_get(request, path):
         path, query = _form_page(request)
     params = [(k, v) for k, v in query.multi_items() if k != "lang"]
-    return [{"code": code, "href": f"{path}?{urlencode([*params, ('lang', code)])}"} for code in WEB_LANGUAGES]
+    return [{"code": code, "href": f"{path}?{urlencode([*params, ('lang', code)])}"}
+            for code in web_languages(request.app.state.settings.profile)]
 
 
 def _loads_with_get(request: Request, path: str) -> bool:

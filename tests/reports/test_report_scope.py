@@ -22,7 +22,7 @@ def test_the_scope_line_names_the_filters_and_not_the_whole_country(client_for, 
     lead = _lead(ministry.get(f"/reports?county={vestland}&sector=child-welfare&year=2026").text)
     assert lead.startswith("Vestland · Barnevern · 2026 · ") and "Hele landet" not in lead
     assert _lead(ministry.get("/reports?sector=child-welfare&start=2026-03&lang=en").text).startswith(
-        "The whole country · Child welfare · from 2026-03 · ")
+        "The whole country · Child welfare · from 03.2026 · ")  # a link's 2026-03 in the page's date order
     assert _lead(ministry.get("/reports?lang=nb").text).startswith("Hele landet · ")
 
 
@@ -41,7 +41,7 @@ def test_the_downloads_carry_the_filters(client_for, vestland):
     rows = {row[0]: row[1] for row in about.iter_rows(values_only=True)}
     assert rows["Omfang"] == "Vestland · Barnevern · 2026"
     assert (rows["Fylke"], rows["Sektor"], rows["Fra måned"], rows["Til måned"]) == (
-        "Vestland", "Barnevern", "2026-01", "2026-12")
+        "Vestland", "Barnevern", "01.2026", "12.2026")  # months in the page's one date order
     assert "Etter måned" in book.sheetnames  # the tables follow, named after their captions (issue 21)
     plain = ministry.get("/reports/export/by_month.csv")
     assert plain.headers["content-disposition"] == 'attachment; filename="relay-reach-by_month.csv"'
