@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from relay.delivery.wakeup import SEND, wake_on_commit
+from relay.delivery.wire_form import wire_bytes
 from relay.models import Message, MessageBody, utcnow
 
 FAILING_STATUSES = ("temporary-failure", "permanent-failure", "technical-failure")
@@ -28,7 +29,7 @@ def as_bytes(message: EmailMessage | bytes) -> bytes:
     """The wire form, with CRLF line ends: what DKIM signs and what SMTP carries."""
     if isinstance(message, bytes):
         return message
-    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    return wire_bytes(message)
 
 
 def enqueue(

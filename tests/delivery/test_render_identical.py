@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import random
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -126,3 +127,36 @@ def test_every_rendered_message_is_byte_for_byte_what_the_old_renderer_made(engi
     assert len(rendered) == len(expected) >= 9
     for key, mime in expected.items():
         assert rendered.get(key) == mime, key
+
+
+def test_the_wire_form_picks_the_stock_generators_boundary_even_when_the_text_contains_it(monkeypatch):
+    from email.generator import BytesGenerator, _fmt
+    from email.message import EmailMessage
+    from io import BytesIO
+
+    from relay.delivery.wire_form import WireGenerator, wire_bytes
+    from relay.mail.headers import POLICY
+
+    first = "=" * 15 + _fmt % random.Random(7).randrange(sys.maxsize) + "=="
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = "Grense"
+    message.set_content(f"The lines below are the boundary itself:\n--{first}\n--{first}.0--\n")
+    message.add_alternative("<p>ok</p>", subtype="html", charset="utf-8")
+
+    def flattened(generator, linesep):
+        monkeypatch.setattr("email.generator.random", random.Random(7))
+        out = BytesIO()
+        generator(out, mangle_from_=False, policy=POLICY.clone(linesep=linesep)).flatten(message)
+        message.set_boundary("x")  # forget the chosen boundary, so the next flattening chooses again
+        del message["Content-Type"]
+        message["Content-Type"] = "multipart/alternative"
+        return out.getvalue()
+
+    # With LF line ends the stock check sees both lines and moves on to the second suffix.
+    stock = flattened(BytesGenerator, "\n")
+    assert stock == flattened(WireGenerator, "\n")
+    assert f'boundary="{first}.1"'.encode() in stock
+    # On the wire (CRLF) exactly the stock bytes, whatever they are.
+    assert flattened(BytesGenerator, "\r\n") == flattened(WireGenerator, "\r\n")
+    monkeypatch.setattr("email.generator.random", random.Random(7))
+    assert wire_bytes(message).startswith(b"Subject: Grense\r\n")
