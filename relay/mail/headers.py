@@ -37,6 +37,7 @@ class UriListHeader(UnstructuredHeader):
 
 _PARSED: dict[tuple, tuple[str, object]] = {}  # (factory, name, value) → the parsed header, shared
 _PARSED_MAX = 4096
+_MAX_COUNTS: dict[tuple, int | None] = {}
 
 
 class ParseOncePolicy(EmailPolicy):
@@ -60,6 +61,13 @@ class ParseOncePolicy(EmailPolicy):
                 _PARSED.clear()
             _PARSED[key] = parsed
         return parsed
+
+    def header_max_count(self, name):
+        # The stock lookup builds a new header class on every header set; the answer never changes.
+        key = (self.header_factory, name.lower())
+        if key not in _MAX_COUNTS:
+            _MAX_COUNTS[key] = super().header_max_count(name)
+        return _MAX_COUNTS[key]
 
     def fold_binary(self, name, value):
         folded = getattr(value, "_relay_folded", None)
