@@ -112,6 +112,7 @@ def run(quick: bool = False) -> dict:
 def _sample_context(session, settings) -> dict:
     """The same context the planner built for one digest, rebuilt once so the loop renders only."""
     from relay.digests.render import MailLinks, _sections, language_for
+    from relay.digests.render_pass import RenderPass
     from relay.models import Assignment
 
     digest = session.scalars(select(Digest)).first()
@@ -121,7 +122,8 @@ def _sample_context(session, settings) -> dict:
     language = language_for(contact)
     return {"recipient_name": contact.name, "municipality_name": contact.municipality.name,
             "office_name": alerts[0].office.name, "period_label": "16.11.2026–22.11.2026",
-            "sections": _sections(MailLinks(settings, contact.id), alerts, assignments, language),
+            "sections": _sections(RenderPass(session, assignments), MailLinks(settings, contact.id), alerts,
+                                  assignments, language),
             "preferences_url": "https://relay.example.no/p/x", "unsubscribe_url": "https://relay.example.no/u/x"}
 
 

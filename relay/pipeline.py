@@ -12,7 +12,7 @@ from relay.digests.plan import PlanReport, plan_due
 from relay.digests.render import render_pending
 from relay.settings import Settings
 
-# Messages rendered per transaction. A national urgent alert is ~2,000 messages at ~10 ms each, and
+# Messages rendered per transaction. A national urgent alert is ~2,000 messages at ~3 ms each, and
 # on SQLite a rendering transaction holds the one write lock the sender needs too. Small parts,
 # each committed on its own, reach the sender (woken at each commit) while the rest is rendered,
 # instead of all of them after the last one.

@@ -10,29 +10,17 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from relay import links
-from relay.alert_texts import ensure_standard
 from relay.archive.links import public_alert_url
 from relay.delivery.outbox import enqueue
-from relay.documents.chosen import paragraphs_html
-from relay.i18n import translator
+from relay.digests.render_pass import RenderPass
+from relay.digests.render_pass import source_label as source_label  # re-exported: the archive pages use it
 from relay.mail.compose import build_message
-from relay.mail.sender import municipality_name, office_name
-from relay.models import Alert, Assignment, Contact, Digest, Message, Organisation
-from relay.sectors import sector_names
+from relay.models import Assignment, Contact, Digest, Message, Organisation
 from relay.settings import Settings
 from relay.standards import contact_language
-from relay.store.versions import display_url
-
-
-def source_label(body: str | None, language: str) -> str:
-    """The issuing body in the recipient's written standard (språklova: nynorsk labels for nynorsk)."""
-    if not body:
-        return ""
-    label = translator(language)(f"sources.body.{body}")
-    return body if label == f"sources.body.{body}" else label
 
 
 class MailLinks:
@@ -92,18 +80,23 @@ def render_pending(*, session: Session, settings: Settings, preview: bool = Fals
     if limit is not None:
         immediate = session.scalars(query.where(Assignment.digest_id.is_(None)).limit(limit)).all()
         if immediate:
-            return [_render(session, settings, [a], digest=None, preview=preview) for a in immediate]
+            shared = RenderPass(session, immediate)
+            rendered = [_render(session, settings, shared, [a], digest=None, preview=preview) for a in immediate]
+            shared.write_links(session)
+            return rendered
     pending = list(session.scalars(query))
+    shared = RenderPass(session, pending)
     by_digest: dict[int, list[Assignment]] = defaultdict(list)
     messages = []
     for assignment in pending:
         if assignment.digest_id is not None:
             by_digest[assignment.digest_id].append(assignment)
         else:
-            messages.append(_render(session, settings, [assignment], digest=None, preview=preview))
+            messages.append(_render(session, settings, shared, [assignment], digest=None, preview=preview))
     for digest_id, assignments in sorted(by_digest.items()):
-        messages.append(_render(session, settings, assignments, digest=session.get(Digest, digest_id),
+        messages.append(_render(session, settings, shared, assignments, digest=session.get(Digest, digest_id),
                                 preview=preview))
+    shared.write_links(session)
     return messages
 
 
@@ -112,21 +105,21 @@ def language_for(contact: Contact) -> str:
     return contact_language(contact)
 
 
-def _render(session: Session, settings: Settings, assignments: list[Assignment], *, digest: Digest | None,
-            preview: bool = False) -> Message:
-    contact = session.get(Contact, assignments[0].contact_id)
+def _render(session: Session, settings: Settings, shared: RenderPass, assignments: list[Assignment], *,
+            digest: Digest | None, preview: bool = False) -> Message:
+    contact = shared.contacts[assignments[0].contact_id]
     municipality: Organisation = contact.municipality
     language = language_for(contact)
-    alerts = [session.get(Alert, a.alert_id) for a in assignments]
+    alerts = [shared.alerts[a.alert_id] for a in assignments]
     sectors_in_mail = sorted({s for alert in alerts for s in alert.sector_ids})
     mail_links = (PreviewLinks if preview else MailLinks)(settings, contact.id)
     unsubscribe = mail_links.unsubscribe(sectors_in_mail)
     context = {
         "recipient_name": contact.name,
-        "municipality_name": municipality_name(municipality),
-        "office_name": office_name(alerts[0].office, language),
+        "municipality_name": shared.municipality_name(municipality),
+        "office_name": shared.office_name(alerts[0], language),
         "period_label": _period_label(digest, language),
-        "sections": _sections(mail_links, alerts, assignments, language),
+        "sections": _sections(shared, mail_links, alerts, assignments, language),
         "preferences_url": mail_links.preferences(),
         "unsubscribe_url": unsubscribe,
     }
@@ -150,36 +143,21 @@ def _render(session: Session, settings: Settings, assignments: list[Assignment],
         message_id_header=composed.message_id, contact_id=contact.id,
         digest_id=digest.id if digest else None, deadline_hours=settings.smtp.retry_deadline_hours,
     )
-    for assignment in assignments:
-        assignment.message_id = message.id
+    shared.link(assignments, message.id)
     return message
 
 
-def _sections(mail_links: MailLinks, alerts, assignments, language) -> list[dict]:
-    names = sector_names(language)
+def _sections(shared: RenderPass, mail_links: MailLinks, alerts, assignments, language) -> list[dict]:
+    names = shared.sector_names(language)
     by_sector: dict[str, list[dict]] = defaultdict(list)
     for alert, assignment in zip(alerts, assignments, strict=True):
-        ensure_standard(alert, language)
-        # An alert in several sectors is shown once, under its first sector in the fixed order.
-        sector = min(alert.sector_ids, key=lambda s: list(names).index(s) if s in names else 99)
-        item = alert.item
+        sector, texts = shared.alert_texts(alert, language)
         by_sector[sector].append({
-            "title": alert.text("title", language),
-            # The source's own title, shown inside the text ("Originaltittel"), never as the subject.
-            "original_title": item.title if item.title != alert.text("title", language) else "",
-            "summary": alert.text("summary", language),
-            "meaning": alert.text("meaning", language),
-            # No issuing body (a generic RSS source): the source's own name is the best label there is.
-            "source_label": source_label(item.body, language) or (item.source.name if item.source else ""),
-            "source_date": item.date.isoformat() if item.date else "",
-            # The case in the preferred language version (issue 20: a Norwegian translation when there is one).
-            "source_url": mail_links.click(assignment.id, url) if (url := display_url(object_session(alert), item))
-            else "",
+            **{k: v for k, v in texts.items() if k != "display_url"},
+            # The links are this contact's own (signed for them), so they are made per message.
+            "source_url": mail_links.click(assignment.id, texts["display_url"]) if texts["display_url"] else "",
             "ack_url": mail_links.ack(alert.id),
             "page_url": mail_links.page(alert.id, language),
-            "ack_deadline": alert.ack_deadline.isoformat() if alert.ack_deadline else "",
-            "urgent": alert.priority == "urgent",
-            "excerpt_html": paragraphs_html(object_session(alert), alert),  # a document's chosen paragraphs
         })
     order = list(names)
     return [

@@ -7,6 +7,7 @@ rendering error (a technical failure of that message) instead of a silently empt
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from relay.settings import home
 KINDS = ("digest", "alert", "optin", "signin", "bounce-notice", "ops-alert", "survey")  # survey: relay/surveys
 PARTS = ("subject.txt", "body.txt", "body.html")
 TEXT_WIDTH = 72
+_SPACE = re.compile(r"\s")  # exactly str.isspace's characters, without a Python call per character
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")
 
@@ -38,6 +40,9 @@ def environment(directory: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # The templates ship with the release: no stat() of every template (and its layout and
+        # includes) for each of the ~2,000 messages of an urgent alert (issue 24). Restart to reload.
+        auto_reload=False,
     )
     env.filters.update(
         paragraphs=sanitize.html_paragraphs,
@@ -68,7 +73,7 @@ def underline(value: str, char: str = "=") -> str:
 def link(value: str) -> str:
     """A URL for an href or the text part; anything but http(s) is a bug upstream, so fail loudly."""
     url = str(value).strip()
-    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+    if not url.startswith(("https://", "http://")) or _SPACE.search(url):
         raise ValueError(f"refusing to put a non-http(s) link into an e-mail: {url[:60]!r}")
     return url
 
