@@ -13,4 +13,5 @@ BENCHMARKS = {
     "urgent": "benchmarks.urgent",  # an urgent alert's approval to the sink: first and last message, in seconds
     "extraction": "benchmarks.extraction",  # document text and structure extraction vs a plain text dump
     "dashboard": "benchmarks.dashboard",  # the national report at 1× and 10× data: growth must stay sublinear
+    "dashboard_browser": "benchmarks.dashboard_browser",  # /reports in chromium: HTML KB and ms to the load event
 }
