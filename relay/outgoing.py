@@ -1,5 +1,5 @@
 """Single messages that are not digests: the sign-in link and the governors' bounce notices (the
-sign-up mails are queued by relay/web/pages_subscriptions.py)."""
+sign-up mails are queued by relay/web/pages/public/subscriptions.py)."""
 
 from __future__ import annotations
 

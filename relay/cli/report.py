@@ -27,7 +27,7 @@ def _options(command):
 
 
 def _month(_ctx, param, value: str | None) -> str | None:
-    from relay.web.pages_report_scope import MONTH
+    from relay.web.pages.dashboard.report_scope import MONTH
 
     if value is not None and not MONTH.match(value):
         raise click.BadParameter(f"{value!r} is not a month; give YYYY-MM, e.g. 2025-03", param=param)

@@ -21,7 +21,7 @@ from relay.ops.metrics import MetricsMiddleware
 from relay.settings import Settings, get_settings
 from relay.web.access import NotSignedIn, enforce_access
 from relay.web.csrf import CSRF_COOKIE, CSRF_REFUSED, csrf_protect
-from relay.web.pages_login import safe_next
+from relay.web.pages.public.login import safe_next
 from relay.web.templating import LANGUAGE_COOKIE, make_templates, render, web_languages
 
 log = logging.getLogger("relay.web")

@@ -1,52 +1,43 @@
 """Every page group and API module, in one list. Each module has `router` and `ACCESS`
-(route name → roles admitted); relay.web.access builds the one policy table from them."""
+(route name → roles admitted); relay.web.access builds the one policy table from them.
+The pages live in relay.web.pages by room: public, desk (the governor's), dashboard (the ministry's
+reports and surveys) and admin."""
 
-from relay.web import (
-    api,
-    api_tokens,
-    pages_alerts,
-    pages_archive,
-    pages_archive_feeds,
-    pages_archive_municipality,
-    pages_audit,
-    pages_contacts,
-    pages_digests,
-    pages_login,
-    pages_ops,
-    pages_public,
-    pages_queue,
-    pages_raw_reports,
-    pages_receipts,
-    pages_report_api,
-    pages_report_export,
-    pages_reports,
-    pages_sources,
-    pages_subscriptions,
-    pages_survey,
-    pages_survey_answer,
+from relay.web import api, api_tokens
+from relay.web.pages.admin import audit, ops, raw_reports, sources
+from relay.web.pages.dashboard import municipality, report_api, report_export, reports, surveys
+from relay.web.pages.desk import alerts, contacts, digests, queue
+from relay.web.pages.public import (
+    archive,
+    archive_feeds,
+    front,
+    login,
+    receipts,
+    subscriptions,
+    survey_answer,
 )
 
 MODULES = [
-    pages_public,
-    pages_archive_feeds,
-    pages_archive,
-    pages_archive_municipality,
-    pages_login,
-    pages_receipts,
-    pages_reports,
-    pages_report_export,
-    pages_report_api,
-    pages_subscriptions,
-    pages_contacts,
-    pages_queue,
-    pages_alerts,
-    pages_digests,
-    pages_sources,
-    pages_audit,
-    pages_raw_reports,
-    pages_ops,
-    pages_survey,
-    pages_survey_answer,
+    front,
+    archive_feeds,
+    archive,
+    municipality,
+    login,
+    receipts,
+    reports,
+    report_export,
+    report_api,
+    subscriptions,
+    contacts,
+    queue,
+    alerts,
+    digests,
+    sources,
+    audit,
+    raw_reports,
+    ops,
+    surveys,
+    survey_answer,
     api,
     api_tokens,
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from relay.db import transaction
 from relay.models import Item
-from relay.web.pages_queue import list_queue
+from relay.web.pages.desk.queue import list_queue
 from tests import factories
 from tests.intake.conftest import add_source, feed, items
 

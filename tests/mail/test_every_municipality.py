@@ -29,7 +29,7 @@ from relay.digests.render import render_pending
 from relay.models import Contact, Message, Organisation, Subscription, Tag, User, utcnow
 from relay.outgoing import queue_signin_message
 from relay.register_queries import name_on
-from relay.web.pages_subscriptions import _mail_language, _queue_signup_mail
+from relay.web.pages.public.subscriptions import _mail_language, _queue_signup_mail
 from tests import factories
 
 # Words only one standard uses, from the fixed texts, the office names and the alert texts below.

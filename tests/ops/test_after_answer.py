@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from relay.db import transaction
 from relay.models import Contact
 from relay.ops.metrics import HTTP_REGISTRY, MetricsMiddleware
-from relay.web.pages_subscriptions import sign_up_after_answer
+from relay.web.pages.public.subscriptions import sign_up_after_answer
 
 SLOW = 0.6  # seconds the background task takes; far above the answer itself
 

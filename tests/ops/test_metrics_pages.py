@@ -13,8 +13,9 @@ from relay.db import transaction
 from relay.models import Acknowledgement, Heartbeat, Incident, Item, Message, ReceiptEvent, Source, utcnow
 from relay.models.ops import ReceiptEventMonth
 from relay.ops.metrics import MetricsMiddleware
-from relay.web import access, pages_ops, routes
+from relay.web import access, routes
 from relay.web.app import SESSION_COOKIE, create_app
+from relay.web.pages.admin import ops
 from tests import factories
 
 TOKEN = "scrape-token-for-tests"
@@ -22,7 +23,7 @@ TOKEN = "scrape-token-for-tests"
 
 @pytest.fixture
 def client(engine, with_ops, monkeypatch):
-    """The app with pages_ops routed and the middleware installed, as the lines in the report add them."""
+    """The app with the ops pages routed and the middleware installed, as the lines in the report add them."""
     _route_ops_pages(monkeypatch)
     settings = with_ops(metrics_token=TOKEN)
     app = create_app(settings, engine)
@@ -35,8 +36,8 @@ def client(engine, with_ops, monkeypatch):
 
 
 def _route_ops_pages(monkeypatch):
-    if pages_ops not in routes.MODULES:
-        monkeypatch.setattr(routes, "MODULES", [*routes.MODULES, pages_ops])
+    if ops not in routes.MODULES:
+        monkeypatch.setattr(routes, "MODULES", [*routes.MODULES, ops])
     monkeypatch.setattr(access, "_POLICY", None)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from relay.models import Item, Tag
 from relay.tagging.keywords import describe_keywords, keyword_labels
 from relay.tagging.sectors import get_ruleset
-from relay.web.pages_queue import evidence_rows
+from relay.web.pages.desk.queue import evidence_rows
 
 
 def test_every_keyword_id_the_rules_name_has_a_label():

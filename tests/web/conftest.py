@@ -95,13 +95,13 @@ def client_for(app, engine, settings, world):
 
 @pytest.fixture
 def fresh_client_window():
-    """The per-client sign-in limit lives in the process (relay/web/pages_login.py); a test that signs in
+    """The per-client sign-in limit lives in the process (relay/web/pages/public/login.py); a test that signs in
     often starts and ends with a clean window."""
-    from relay.web import pages_login
+    from relay.web.pages.public import login
 
-    pages_login._attempts.clear()
+    login._attempts.clear()
     yield
-    pages_login._attempts.clear()
+    login._attempts.clear()
 
 
 def csrf_of(client: TestClient, path: str = "/login") -> str:

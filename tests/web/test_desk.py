@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from relay.dates import parse_date, show_date, show_moment
 from relay.db import transaction
 from relay.models import Item, Tag
-from relay.web.queue_view import SEEN_COOKIE, last_visit
+from relay.web.pages.desk.queue_view import SEEN_COOKIE, last_visit
 from tests import factories
 from tests.web.conftest import csrf_of
 

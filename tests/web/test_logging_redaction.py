@@ -92,12 +92,12 @@ def test_a_value_out_of_range_behind_a_signed_link_logs_the_route_not_the_token(
     any query, so a link can no longer carry one (tests/web/test_signed_link_payloads.py)."""
     postgres = engine.dialect.name == "postgresql"
     if not postgres:
-        from relay.web import pages_receipts
+        from relay.web.pages.public import receipts
 
         def overflows(**kwargs):
             raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
-        monkeypatch.setattr(pages_receipts, "acknowledge", overflows)
+        monkeypatch.setattr(receipts, "acknowledge", overflows)
     path = links.ack_url(settings, alert_id=world.alert_a, contact_id=world.contact).replace("https://relay.test", "")
     anon = client_for("anonymous")
     caplog.set_level(logging.DEBUG)

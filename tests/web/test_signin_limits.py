@@ -17,7 +17,7 @@ from relay.db import transaction
 from relay.delivery.outbox import enqueue
 from relay.models import LoginToken, Message, User
 from relay.outgoing import MAX_SIGNIN_MAILS, SIGNIN_MAIL_WINDOW, queue_signin_message, signin_mail_key
-from relay.web import pages_login
+from relay.web.pages.public import login
 from tests.web.conftest import csrf_of
 
 UNKNOWN = "nobody@example.no"
@@ -157,17 +157,17 @@ def test_it_looks_the_address_up_only_after_the_answer_is_sent(app, engine, worl
 
 def test_the_per_client_window_keeps_only_the_most_recently_seen_clients(monkeypatch):
     """A long-running process must not keep every client address that ever asked, nor slow down with them."""
-    monkeypatch.setattr(pages_login, "MAX_CLIENTS_KEPT", 3)
+    monkeypatch.setattr(login, "MAX_CLIENTS_KEPT", 3)
     clock = iter(range(100))
-    monkeypatch.setattr(pages_login, "time", SimpleNamespace(monotonic=lambda: float(next(clock))))
+    monkeypatch.setattr(login, "time", SimpleNamespace(monotonic=lambda: float(next(clock))))
 
     def request_from(host: str):
         return SimpleNamespace(client=SimpleNamespace(host=host))
 
     for host in ("a", "b", "c", "a", "d"):  # a is seen again, so b is the least recently seen when d comes
-        assert not pages_login._rate_limited(request_from(host))
-    assert list(pages_login._attempts) == ["c", "a", "d"]
-    assert len(pages_login._attempts["a"]) == 2  # a's window survived being seen again
+        assert not login._rate_limited(request_from(host))
+    assert list(login._attempts) == ["c", "a", "d"]
+    assert len(login._attempts["a"]) == 2  # a's window survived being seen again
     for _ in range(10):
-        pages_login._rate_limited(request_from("d"))
-    assert pages_login._rate_limited(request_from("d"))  # the limit still counts for a kept client
+        login._rate_limited(request_from("d"))
+    assert login._rate_limited(request_from("d"))  # the limit still counts for a kept client

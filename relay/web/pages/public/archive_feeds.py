@@ -16,7 +16,7 @@ from relay.models import Organisation
 from relay.register_queries import list_offices
 from relay.sectors import sector_names
 from relay.web.access import PUBLIC
-from relay.web.pages_archive import content_language
+from relay.web.pages.public.archive import content_language
 from relay.web.templating import render, request_language
 
 router = APIRouter()

@@ -20,7 +20,7 @@ from relay.register_queries import list_offices
 from relay.sectors import sector_names
 from relay.web.access import CURATORS, PUBLIC, NotSignedIn, ensure_office
 from relay.web.api_models import Id, small_int
-from relay.web.pages_archive_municipality import pickable
+from relay.web.pages.dashboard.municipality import pickable
 from relay.web.templating import render, request_language
 
 router = APIRouter()
@@ -30,7 +30,7 @@ MAX_QUERY = 200
 
 
 def announced_feeds(language: str) -> list[dict[str, str]]:
-    from relay.web.pages_archive_feeds import announced_feeds as feeds  # that module imports this one
+    from relay.web.pages.public.archive_feeds import announced_feeds as feeds  # that module imports this one
 
     return feeds(language)
 

@@ -16,7 +16,7 @@ from relay.reports.schemas import AlertReport, AnnualReport, MunicipalityReport,
 from relay.web.access import READERS, visible_office
 from relay.web.api import BearerRoute
 from relay.web.api_models import ERRORS, NOT_FOUND, SectorId
-from relay.web.pages_report_scope import (
+from relay.web.pages.dashboard.report_scope import (
     MAX_BODY,
     MAX_ID,
     MONTH,

@@ -1,6 +1,6 @@
 """Did the information reach the municipalities? The dashboard, one alert and one municipality.
 
-Ministries and admins see the country, governors their own office (relay.web.pages_report_scope).
+Ministries and admins see the country, governors their own office (relay.web.pages.dashboard.report_scope).
 Every page shows the definitions, and every table on it can be downloaded as CSV or XLSX."""
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from relay.reports.reach import quiet_period
 from relay.reports.schemas import Filters
 from relay.reports.tables import alert_tables, fmt, municipality_tables, national_tables
 from relay.web.access import READERS, visible_office
-from relay.web.pages_report_scope import MAX_ID, check_alert, check_municipality, fresh, read_filters
+from relay.web.pages.dashboard.report_scope import (
+    MAX_ID,
+    check_alert,
+    check_municipality,
+    fresh,
+    read_filters,
+)
 from relay.web.templating import render, request_language
 
 router = APIRouter()

@@ -1,6 +1,6 @@
 """How the governor's queue is shown: what matters first, searchable, a page at a time.
 
-Which items are in the queue is list_queue's business (relay.web.pages_queue); this module only orders,
+Which items are in the queue is list_queue's business (relay.web.pages.desk.queue); this module only orders,
 marks and narrows that list. "Matters first": possible urgent cases (a judgment against Norway, or a
 key case), then what arrived since the adviser's last visit, then the rest, newest first. The last visit
 is remembered in a cookie per browser (a visit is a run of page loads with less than 30 minutes between).

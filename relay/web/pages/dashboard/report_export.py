@@ -22,8 +22,8 @@ from relay.reports.schemas import AlertReport, MunicipalityReport
 from relay.reports.tables import Table, alert_tables, municipality_tables, national_tables
 from relay.reports.tables import fmt as shown  # as the tables show times: Norwegian time
 from relay.web.access import READERS, visible_office
-from relay.web.pages_report_scope import check_alert, check_municipality, fresh, read_filters
-from relay.web.pages_reports import Scope, file_slug, report_scope, reports
+from relay.web.pages.dashboard.report_scope import check_alert, check_municipality, fresh, read_filters
+from relay.web.pages.dashboard.reports import Scope, file_slug, report_scope, reports
 from relay.web.templating import request_language
 
 router = APIRouter()

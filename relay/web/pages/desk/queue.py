@@ -1,7 +1,7 @@
 """The governor's curation queue: the office's undecided items with filters, bulk decisions, and the
 item page with each tag's evidence and the approval form.
 
-The decisions (approve, bulk, reject, nynorsk draft, tag changes) live in pages_alerts; both modules share `office_for`, `get_item` and `item_page`.
+The decisions (approve, bulk, reject, nynorsk draft, tag changes) live in relay.web.pages.desk.alerts; both modules share `office_for`, `get_item` and `item_page`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from relay.store.versions import display_languages, entry_of, preferred, version
 from relay.tagging.keywords import describe_keywords
 from relay.web.access import CURATORS, ensure_office
 from relay.web.api_models import Id, small_int
-from relay.web.evidence_words import field_phrase, strength
+from relay.web.pages.desk.evidence_words import field_phrase, strength
+from relay.web.pages.desk.queue_view import SEEN_COOKIE, SHOW, arrange, last_visit
 from relay.web.paging import paginate
-from relay.web.queue_view import SEEN_COOKIE, SHOW, arrange, last_visit
 from relay.web.templating import render, request_language
 
 router = APIRouter()

@@ -25,7 +25,7 @@ from relay.store.entry_view import paragraphs, paragraphs_by_sector
 from relay.store.versions import display_url, entry_of
 from relay.web.access import CURATORS, READERS, ensure_office
 from relay.web.api_models import Id, small_int
-from relay.web.pages_queue import get_item, item_page, office_for
+from relay.web.pages.desk.queue import get_item, item_page, office_for
 from relay.web.templating import render, request_language
 
 router = APIRouter()

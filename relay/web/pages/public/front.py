@@ -23,7 +23,9 @@ def home(request: Request):
     from sqlalchemy import select
 
     from relay.models import Source
-    from relay.web.pages_archive_feeds import announced_feeds  # the archive's feeds, announced (issue 23)
+
+    # the archive's feeds, announced (issue 23)
+    from relay.web.pages.public.archive_feeds import announced_feeds
 
     with transaction(request.app.state.engine) as session:
         demo = session.scalars(select(Source.id).where(Source.key.like("demo-%")).limit(1)).first() is not None
