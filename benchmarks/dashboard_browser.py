@@ -31,7 +31,7 @@ from relay.models import ReceiptEvent, User
 from relay.reports.refresh import ensure_fresh
 from relay.settings import load_settings
 from relay.web.app import create_app
-from relay.web.pages_login import sign_in_url
+from relay.web.pages.public.login import sign_in_url
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
