@@ -171,3 +171,17 @@ def test_the_contact_csv_takes_sector_names_and_frequencies_in_words(client_for,
     assert subs["skule@voss.test"] == [("education", "monthly")]
     assert subs["gammal@voss.test"] == [("child-welfare", "weekly"), ("housing", "weekly")]
     assert "feil@voss.test" not in subs  # an unknown sector name is refused for that row only
+
+
+def test_an_office_with_more_than_two_hundred_entries_pages_to_the_last(client_for, world, engine):
+    # The listing once stopped at 200 entries: the rest could not be paged to or searched.
+    with transaction(engine) as s:
+        for n in range(230):
+            s.add(Tag(item_id=factories.make_item(s, title=f"Mengdesak {n:03d}", kind="news", states="").id,
+                      sector="child-welfare", origin="rule", score=1.0, evidence=[]))
+        total = s.scalar(select(func.count()).select_from(Item).where(Item.relevant.is_(True)))
+    gov = client_for("governor_a")
+    last_page = -(-total // 25)
+    page = gov.get(f"/queue?page={last_page}").text
+    assert f"av {total}" in page and "Mengdesak 000" in page  # the oldest, beyond the first 200
+    assert "Mengdesak 000" in gov.get("/queue?q=Mengdesak+000").text

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from relay.alert_titles import alert_title
 from relay.curation import region_municipalities
@@ -34,7 +35,6 @@ from relay.web.templating import render, request_language
 router = APIRouter()
 ACCESS = {"queue": CURATORS, "queue_item": CURATORS}
 STATES = ("new", "approved", "rejected")
-PAGE_SIZE = 200
 QUEUE_PAGE_SIZE = 25
 
 
@@ -84,7 +84,10 @@ def list_queue(*, session, office_id: int, state="new", source_id=None, sector=N
         query = query.where(Item.date >= since)
     if until:
         query = query.where(Item.date <= until)
-    return list(session.scalars(query.order_by(Item.first_seen_at.desc(), Item.id.desc()).limit(PAGE_SIZE)))
+    # Every undecided entry of the office: the desk orders, searches and pages the whole list (queue_view),
+    # so nothing past a cut-off vanishes from view. The source is loaded with it: the search reads its name.
+    return list(session.scalars(query.options(selectinload(Item.source))
+                                .order_by(Item.first_seen_at.desc(), Item.id.desc())))
 
 
 def refused_for_no_sector(session, listed: str | None) -> list[Item]:
